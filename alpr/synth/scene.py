@@ -1,0 +1,176 @@
+"""Compose a scene: a procedural background with 1-3 plates warped onto it.
+
+Each plate gets a similarity transform (scale, rotation, placement) plus corner jitter,
+i.e. a homography; every annotated box is mapped through that same homography, so the
+polygons follow the pixels exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from alpr.classes import PLATE_SHAPES, PlateShape
+from alpr.synth.config import SynthOptions
+from alpr.synth.plate import PlateDrawing, PlateText, draw_plate, random_plate_text
+
+LONG_WIDTH_FACTOR = 1.9  # a long plate is about this much wider than a regular one
+
+
+@dataclass
+class PlacedShape:
+    label: str
+    points: list[list[float]]  # polygon in image pixels
+    group_id: int  # index of the plate in the image
+
+
+@dataclass
+class PlacedPlate:
+    shape: PlateShape
+    text: PlateText
+    quad: np.ndarray  # 4x2 board corners in image pixels
+
+
+@dataclass
+class Scene:
+    image: np.ndarray  # HxWx3 BGR uint8
+    shapes: list[PlacedShape]
+    plates: list[PlacedPlate]
+
+
+def render_scene(rng: np.random.Generator, options: SynthOptions) -> Scene:
+    """One annotated image; deterministic for a given generator state."""
+    height, width = options.image_height, options.image_width
+    image = random_background(rng, width, height)
+    lo, hi = options.plates_per_image
+    wanted = int(rng.integers(lo, hi + 1))
+    shapes: list[PlacedShape] = []
+    plates: list[PlacedPlate] = []
+    occupied: list[tuple[float, float, float, float]] = []
+    for _ in range(wanted):
+        shape: PlateShape = PLATE_SHAPES[int(rng.random() < options.long_fraction)]
+        drawing = draw_plate(shape, random_plate_text(rng), rng)
+        homography = _place(drawing, rng, options, occupied)
+        if homography is None:
+            continue  # no free room left in this image: draw fewer plates, never overlap
+        plate_index = len(plates)
+        quad = _board_quad(drawing, homography)
+        _composite(image, drawing.image, homography)
+        occupied.append(_bounds(quad, margin=4.0))
+        plates.append(PlacedPlate(shape=shape, text=drawing.text, quad=quad))
+        shapes.append(PlacedShape(drawing.board_label, quad.tolist(), plate_index))
+        for label, box in drawing.parts:
+            corners = _box_corners(box)
+            mapped = cv2.perspectiveTransform(corners[None], homography)[0]
+            shapes.append(PlacedShape(label, mapped.astype(float).tolist(), plate_index))
+    image = _degrade(image, rng, options)
+    return Scene(image=image, shapes=shapes, plates=plates)
+
+
+def random_background(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """A gradient, overlaid with clutter (shapes, lines, texture) so plates are not trivial."""
+    c1, c2 = rng.integers(0, 256, size=(2, 3))
+    t = np.linspace(0.0, 1.0, width if rng.random() < 0.5 else height, dtype=np.float32)
+    ramp = (1 - t)[:, None] * c1[None] + t[:, None] * c2[None]
+    if len(t) == width:
+        image = np.broadcast_to(ramp[None], (height, width, 3))
+    else:
+        image = np.broadcast_to(ramp[:, None], (height, width, 3))
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    for _ in range(int(rng.integers(3, 14))):
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        kind = rng.integers(0, 4)
+        x1, x2 = sorted(int(v) for v in rng.integers(0, width, 2))
+        y1, y2 = sorted(int(v) for v in rng.integers(0, height, 2))
+        if kind == 0:
+            cv2.rectangle(image, (x1, y1), (x2, y2), colour, -1)
+        elif kind == 1:
+            axes = (max((x2 - x1) // 2, 1), max((y2 - y1) // 2, 1))
+            cv2.ellipse(image, ((x1 + x2) // 2, (y1 + y2) // 2), axes, 0, 0, 360, colour, -1)
+        elif kind == 2:
+            cv2.line(image, (x1, y1), (x2, y2), colour, int(rng.integers(1, 6)))
+        else:
+            cv2.rectangle(image, (x1, y1), (x2, y2), colour, int(rng.integers(1, 4)))
+    if rng.random() < 0.5:  # low-frequency texture
+        noise = rng.normal(0.0, 1.0, (height // 16 + 1, width // 16 + 1)).astype(np.float32)
+        noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_CUBIC)
+        image = np.clip(image + noise[..., None] * rng.uniform(5, 25), 0, 255).astype(np.uint8)
+    return image
+
+
+def _place(
+    drawing: PlateDrawing,
+    rng: np.random.Generator,
+    options: SynthOptions,
+    occupied: list[tuple[float, float, float, float]],
+    attempts: int = 40,
+) -> np.ndarray | None:
+    """A homography putting the plate fully inside the image and clear of other plates."""
+    pw, ph = drawing.size
+    iw, ih = options.image_width, options.image_height
+    src = _box_corners((0.0, 0.0, float(pw), float(ph)))
+    for _ in range(attempts):
+        target_w = rng.uniform(*options.regular_width)
+        if drawing.shape == "long":
+            target_w *= LONG_WIDTH_FACTOR
+        scale = min(target_w / pw, (iw - 8) / pw, (ih - 8) / ph)
+        angle = np.deg2rad(rng.uniform(-options.max_rotation_deg, options.max_rotation_deg))
+        rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        centred = (src - [pw / 2, ph / 2]) * scale
+        quad = centred @ rot.T
+        jitter = rng.uniform(-1, 1, (4, 2)) * options.max_perspective * [pw * scale, ph * scale]
+        quad = quad + jitter
+        x_lo, y_lo = -quad.min(axis=0) + 2
+        x_hi, y_hi = [iw, ih] - quad.max(axis=0) - 2
+        if x_lo > x_hi or y_lo > y_hi:
+            continue
+        quad = quad + [rng.uniform(x_lo, x_hi), rng.uniform(y_lo, y_hi)]
+        bounds = _bounds(quad, margin=4.0)
+        if any(_intersects(bounds, other) for other in occupied):
+            continue
+        return cv2.getPerspectiveTransform(src.astype(np.float32), quad.astype(np.float32))
+    return None
+
+
+def _composite(image: np.ndarray, plate: np.ndarray, homography: np.ndarray) -> None:
+    h, w = image.shape[:2]
+    warped = cv2.warpPerspective(plate, homography, (w, h), flags=cv2.INTER_AREA)
+    alpha = cv2.warpPerspective(
+        np.ones(plate.shape[:2], np.float32), homography, (w, h), flags=cv2.INTER_LINEAR
+    )[..., None]
+    image[:] = (image * (1.0 - alpha) + warped * alpha).astype(np.uint8)
+
+
+def _degrade(image: np.ndarray, rng: np.random.Generator, options: SynthOptions) -> np.ndarray:
+    """Camera-like faults: blur, sensor noise, exposure; applied to the whole image."""
+    if rng.random() < options.blur_probability and options.max_blur_sigma > 0:
+        sigma = rng.uniform(0.3, options.max_blur_sigma)
+        image = cv2.GaussianBlur(image, (0, 0), sigma)
+    out = image.astype(np.float32)
+    out = out * rng.uniform(0.75, 1.2) + rng.uniform(-25, 25)  # contrast, brightness
+    if rng.random() < options.noise_probability and options.max_noise_std > 0:
+        out += rng.normal(0.0, rng.uniform(1.0, options.max_noise_std), out.shape)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _board_quad(drawing: PlateDrawing, homography: np.ndarray) -> np.ndarray:
+    pw, ph = drawing.size
+    corners = _box_corners((0.0, 0.0, float(pw), float(ph)))
+    return cv2.perspectiveTransform(corners[None], homography)[0].astype(float)
+
+
+def _box_corners(box: tuple[float, float, float, float]) -> np.ndarray:
+    x1, y1, x2, y2 = box
+    return np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]], np.float32)
+
+
+def _bounds(quad: np.ndarray, margin: float) -> tuple[float, float, float, float]:
+    x1, y1 = quad.min(axis=0) - margin
+    x2, y2 = quad.max(axis=0) + margin
+    return float(x1), float(y1), float(x2), float(y2)
+
+
+def _intersects(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

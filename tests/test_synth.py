@@ -1,0 +1,123 @@
+"""Generator: deterministic, label-correct, covering every class."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from alpr.classes import CLASS_NAMES, DIGITS, GLYPH_CLASSES, LETTERS, PART_CLASSES
+from alpr.synth import SynthOptions, generate_dataset
+from alpr.synth.__main__ import main as synth_cli
+
+
+def _load(folder: Path) -> dict[str, dict]:
+    return {p.name: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+
+
+def _inside(inner: list[list[float]], outer: list[list[float]], tol: float = 1.5) -> bool:
+    contour = np.array(outer, np.float32)
+    return all(cv2.pointPolygonTest(contour, (float(x), float(y)), True) >= -tol for x, y in inner)
+
+
+def test_same_seed_same_bytes(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    generate_dataset(str(a), n=6, seed=7, progress=False)
+    generate_dataset(str(b), n=6, seed=7, progress=False)
+    files = sorted(p.name for p in a.iterdir())
+    assert files == sorted(p.name for p in b.iterdir()) and len(files) == 12
+    for name in files:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_other_seed_differs_and_prefix_is_stable(tmp_path: Path) -> None:
+    generate_dataset(str(tmp_path / "s1"), n=3, seed=1, progress=False)
+    generate_dataset(str(tmp_path / "s2"), n=3, seed=2, progress=False)
+    generate_dataset(str(tmp_path / "s1long"), n=5, seed=1, progress=False)
+    assert (tmp_path / "s1/img_000000.jpg").read_bytes() != (tmp_path / "s2/img_000000.jpg").read_bytes()
+    # image i depends on (seed, i) only: a longer run starts with the same images
+    assert (tmp_path / "s1/img_000002.json").read_bytes() == (tmp_path / "s1long/img_000002.json").read_bytes()
+
+
+def test_labelme_format_and_label_correctness(tmp_path: Path) -> None:
+    opts = SynthOptions()
+    generate_dataset(str(tmp_path), n=25, seed=3, options=opts, progress=False)
+    docs = _load(tmp_path)
+    assert len(docs) == 25
+    for name, doc in docs.items():
+        assert set(doc) >= {"shapes", "imagePath", "imageHeight", "imageWidth", "version", "flags"}
+        image = cv2.imread(str(tmp_path / doc["imagePath"]))
+        assert image is not None and image.shape[:2] == (doc["imageHeight"], doc["imageWidth"])
+        plates: dict[int, list[dict]] = {}
+        for s in doc["shapes"]:
+            assert s["shape_type"] == "polygon" and len(s["points"]) >= 3
+            assert s["label"] in CLASS_NAMES
+            for x, y in s["points"]:
+                assert 0 <= x <= doc["imageWidth"] and 0 <= y <= doc["imageHeight"], (name, s)
+            plates.setdefault(s["group_id"], []).append(s)
+        assert opts.plates_per_image[0] <= len(plates) <= opts.plates_per_image[1]
+        for group in plates.values():
+            _check_plate(name, group)
+
+
+def _check_plate(name: str, shapes: list[dict]) -> None:
+    boards = [s for s in shapes if s["label"].endswith("_board")]
+    assert len(boards) == 1, name
+    board = boards[0]
+    shape = "regular" if board["label"] == "r_board" else "long"
+    parts = PART_CLASSES[shape]
+    kind, _, text = board["description"].partition(":")
+    assert kind == shape and len(text) == 7
+    by_label = {}
+    for s in shapes:
+        by_label.setdefault(s["label"], []).append(s)
+    assert len(by_label[parts["sub"]]) == 1 and len(by_label[parts["main"]]) == 1
+    other = PART_CLASSES["long" if shape == "regular" else "regular"]
+    assert not any(lbl in by_label for lbl in other.values())
+    glyphs = [s for s in shapes if s["label"] in GLYPH_CLASSES]
+    assert len(glyphs) == 7
+    sub, main = by_label[parts["sub"]][0], by_label[parts["main"]][0]
+    for g in glyphs:
+        assert _inside(g["points"], board["points"]), (name, g)
+    sub_glyphs = sorted((g for g in glyphs if _inside(g["points"], sub["points"])), key=_cx)
+    main_glyphs = sorted((g for g in glyphs if _inside(g["points"], main["points"])), key=_cx)
+    # every glyph sits in exactly one number area, and reading them gives the true text
+    assert len(sub_glyphs) == 3 and len(main_glyphs) == 4, name
+    read = "".join(g["label"] for g in sub_glyphs + main_glyphs)
+    assert read.upper() == text, (name, read, text)
+    assert sub_glyphs[0]["label"] in DIGITS and sub_glyphs[2]["label"] in LETTERS
+
+
+def _cx(shape: dict) -> float:
+    return float(np.mean([p[0] for p in shape["points"]]))
+
+
+def test_all_classes_occur(tmp_path: Path) -> None:
+    generate_dataset(str(tmp_path), n=40, seed=11, progress=False)
+    labels = {s["label"] for doc in _load(tmp_path).values() for s in doc["shapes"]}
+    assert labels == set(CLASS_NAMES)
+
+
+def test_glyph_polygons_are_tight(tmp_path: Path) -> None:
+    """A glyph polygon holds ink: its area is small against its plate and non-degenerate."""
+    generate_dataset(str(tmp_path), n=5, seed=5, progress=False)
+    for doc in _load(tmp_path).values():
+        for s in doc["shapes"]:
+            if s["label"] in GLYPH_CLASSES:
+                pts = np.array(s["points"], np.float32)
+                w, h = pts.max(0) - pts.min(0)
+                assert 2 <= w < 80 and 6 <= h < 90, s
+
+
+def test_cli_writes_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    synth_cli([str(tmp_path / "out"), "--n", "2", "--seed", "4"])
+    assert len(list((tmp_path / "out").glob("*.json"))) == 2
+    assert "wrote 2 images" in capsys.readouterr().out
+
+
+def test_options_reject_bad_ranges() -> None:
+    with pytest.raises(ValueError, match="plates_per_image"):
+        SynthOptions(plates_per_image=(3, 1))
