@@ -16,7 +16,6 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -34,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from alpr.settings import zenml_config_path
 
 ANNOTATIONS = "annotations"
 COCO = "coco"
@@ -91,7 +92,7 @@ def default_catalog_url() -> str:
         if password:
             url = make_url(url).set(password=password).render_as_string(hide_password=False)
         return url
-    config_dir = Path(os.environ.get("ZENML_CONFIG_PATH", ".zenml"))
+    config_dir = zenml_config_path()
     config_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(config_dir / 'catalog.db').resolve()}"
 
@@ -177,7 +178,7 @@ class DatasetCatalog:
 
     @property
     def safe_url(self) -> str:
-        return make_url(self.url).render_as_string(hide_password=True)
+        return redacted(self.url)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -187,6 +188,11 @@ class DatasetCatalog:
         return session.scalar(
             select(DatasetVersion).where(DatasetVersion.kind == kind, DatasetVersion.content_hash == content_hash)
         )
+
+
+def redacted(url: str) -> str:
+    """The URL with its password masked, for logs and artifacts."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _make_engine(url: str) -> Engine:

@@ -58,6 +58,8 @@ class CocoSummary(BaseModel):
     class_counts: dict[str, dict[str, int]]
     split: SplitSpec
     source_hash: str
+    #: sha256 over every written file (relative path + content hash), in a fixed order
+    content_hash: str = ""
 
 
 def assign_splits(images: list[AnnotatedImage], spec: SplitSpec) -> dict[str, list[AnnotatedImage]]:
@@ -134,9 +136,12 @@ def merge_to_coco(annotations: AnnotationSet, out_url: str, spec: SplitSpec, pro
     fs.makedirs(join(root, "images"), exist_ok=True)
     fs.makedirs(join(root, "annotations"), exist_ok=True)
     names = _unique_image_names(annotations.images)
+    written: dict[str, str] = {}  # relative path -> sha256
     for item in tqdm(annotations.images, desc="coco_merge", unit="img", disable=not progress, mininterval=2):
         data = load_image_bytes(annotations.source, item)
-        fs.pipe_file(join(root, "images", names[item.json_file]), data)
+        rel = f"images/{names[item.json_file]}"
+        fs.pipe_file(join(root, rel), data)
+        written[rel] = hashlib.sha256(data).hexdigest()
     names = {k: f"images/{v}" for k, v in names.items()}
     splits = assign_splits(annotations.images, spec)
     summary = CocoSummary(
@@ -144,12 +149,18 @@ def merge_to_coco(annotations: AnnotationSet, out_url: str, spec: SplitSpec, pro
     )
     for split, items in splits.items():
         doc = coco_document(items, names)
-        fs.pipe_file(join(root, "annotations", f"{split}.json"), json.dumps(doc).encode())
+        payload = json.dumps(doc).encode()
+        fs.pipe_file(join(root, "annotations", f"{split}.json"), payload)
+        written[f"annotations/{split}.json"] = hashlib.sha256(payload).hexdigest()
         counts = Counter(CLASS_NAMES[a["category_id"] - 1] for a in doc["annotations"])
         summary.images[split] = len(doc["images"])
         summary.annotations[split] = len(doc["annotations"])
         summary.plates[split] = sum(len(i["plates"]) for i in doc["images"])
         summary.class_counts[split] = {name: counts.get(name, 0) for name in CLASS_NAMES}
+    digest = hashlib.sha256()
+    for rel in sorted(written):
+        digest.update(f"{rel}\0{written[rel]}\n".encode())
+    summary.content_hash = digest.hexdigest()
     fs.pipe_file(join(root, "summary.json"), summary.model_dump_json(indent=1).encode())
     log.info("coco_merge: images per split %s, annotations %s -> %s", summary.images, summary.annotations, out_url)
     return summary

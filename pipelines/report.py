@@ -1,0 +1,31 @@
+"""Say where a run's results are: name, status, dashboard URL, each output artifact's URI."""
+
+from __future__ import annotations
+
+from zenml.client import Client
+from zenml.enums import StoreType
+from zenml.models import PipelineRunResponse
+
+
+def describe_run(run: PipelineRunResponse) -> str:
+    run = Client().get_pipeline_run(run.id)  # refreshed: final status and outputs
+    lines = [f"run: {run.name}", f"status: {run.status.value}"]
+    url = dashboard_url(run)
+    if url:
+        lines.append(f"dashboard: {url}")
+    lines.append("outputs:")
+    for step_name, step_run in run.steps.items():
+        for output_name, versions in step_run.outputs.items():
+            for version in versions:
+                lines.append(f"  {step_name}.{output_name} (v{version.version}): {version.uri}")
+    return "\n".join(lines)
+
+
+def dashboard_url(run: PipelineRunResponse) -> str | None:
+    """The run's page when a ZenML server is connected; None with the embedded store."""
+    client = Client()
+    if client.zen_store.type != StoreType.REST:
+        return None
+    from zenml.utils.dashboard_utils import get_run_url
+
+    return get_run_url(run)

@@ -1,0 +1,9 @@
+"""ZenML steps: thin adapters of the ``alpr`` library, one step per file, no stack-specific code."""
+
+from steps.catalog_record import catalog_record
+from steps.coco_merge import coco_merge
+from steps.ingest import ingest
+from steps.labelme_source import labelme_source
+from steps.synthesize_labelme import synthesize_labelme
+
+__all__ = ["catalog_record", "coco_merge", "ingest", "labelme_source", "synthesize_labelme"]

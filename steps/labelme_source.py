@@ -1,0 +1,19 @@
+"""Step: snapshot an existing labelme folder (local path or gs:// URL) as a versioned artifact."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from zenml import step
+
+from alpr.folders import LabelmeFolder
+from alpr.fsutil import open_fs
+from steps.materializers import FolderMaterializer
+
+
+@step(output_materializers=FolderMaterializer)
+def labelme_source(uri: str) -> Annotated[LabelmeFolder, "labelme_folder"]:
+    fs, path = open_fs(uri)
+    if not fs.isdir(path):
+        raise FileNotFoundError(f"labelme source {uri!r} is not a folder (or is not reachable)")
+    return LabelmeFolder(uri=uri, origin=uri)
