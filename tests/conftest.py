@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,3 +44,43 @@ def labelme_copy(synth_folder: Path, tmp_path: Path) -> Path:
     out = tmp_path / "labelme"
     shutil.copytree(synth_folder, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> Iterator[str]:
+    """A real GCS API on localhost (gcp-storage-emulator) with bucket ``alpr``; yields its URL."""
+    port = _free_port()
+    exe = Path(sys.executable).with_name("gcp-storage-emulator")
+    proc = subprocess.Popen(
+        [str(exe), "start", "--host=127.0.0.1", f"--port={port}", "--in-memory", "--default-bucket=alpr", "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    saved = {k: os.environ.get(k) for k in ("STORAGE_EMULATOR_HOST", "GCE_METADATA_HOST", "NO_GCE_CHECK")}
+    os.environ.update(STORAGE_EMULATOR_HOST=url, GCE_METADATA_HOST=f"127.0.0.1:{port}", NO_GCE_CHECK="true")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("gcp-storage-emulator did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,0 +1,8 @@
+# Source this to use the ZenML CLI on this project's state: `source scripts/env.sh`
+# (then e.g. `zenml stack list`, `zenml stack set kubeflow`, `zenml login --local`).
+_alpr_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ZENML_CONFIG_PATH="${ZENML_CONFIG_PATH:-$_alpr_root/.zenml}"
+export ZENML_ANALYTICS_OPT_IN=false AUTO_OPEN_DASHBOARD=false NO_GCE_CHECK=true
+# shellcheck disable=SC1091
+source "$_alpr_root/.venv/bin/activate"
+unset _alpr_root
