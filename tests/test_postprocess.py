@@ -1,0 +1,149 @@
+"""read_plates on hand-made detection lists and on perfect detections of generated images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from alpr.postprocess import Detection, ReadOptions, box_iou, read_plates
+
+
+def det(label: str, box, score: float = 0.9, polygon=None) -> Detection:
+    return Detection(label=label, score=score, bbox=tuple(float(v) for v in box), polygon=polygon)
+
+
+def long_plate(x: float, y: float, text: str = "01A2345", score: float = 0.95, dx: float = 20.0):
+    """A long plate at (x, y): board, two areas and 7 glyphs 16x24 px."""
+    dets = [det("l_board", (x, y, x + 7 * dx + 40, y + 40), score)]
+    xs = [x + 10 + i * dx + (10 if i >= 3 else 0) for i in range(7)]
+    dets.append(det("l_s_n", (xs[0] - 3, y + 5, xs[2] + 19, y + 35)))
+    dets.append(det("l_m_n", (xs[3] - 3, y + 5, xs[6] + 19, y + 35)))
+    for ch, gx in zip(text, xs):
+        dets.append(det(ch.lower(), (gx, y + 8, gx + 16, y + 32)))
+    return dets
+
+
+def regular_plate(x: float, y: float, text: str = "77E0918", score: float = 0.9):
+    dets = [det("r_board", (x, y, x + 120, y + 80), score)]
+    top = [x + 25 + i * 22 for i in range(3)]
+    bottom = [x + 15 + i * 24 for i in range(4)]
+    dets.append(det("r_s_n", (top[0] - 3, y + 5, top[2] + 19, y + 37)))
+    dets.append(det("r_m_n", (bottom[0] - 3, y + 40, bottom[3] + 19, y + 75)))
+    for ch, gx in zip(text[:3], top):
+        dets.append(det(ch.lower(), (gx, y + 8, gx + 16, y + 34)))
+    for ch, gx in zip(text[3:], bottom):
+        dets.append(det(ch.lower(), (gx, y + 45, gx + 16, y + 71)))
+    return dets
+
+
+def test_long_and_regular_plates_are_read() -> None:
+    readings = read_plates(long_plate(10, 10) + regular_plate(300, 200))
+    assert sorted(r.text for r in readings) == ["01A2345", "77E0918"]
+    by_text = {r.text: r.as_dict() for r in readings}
+    long = by_text["01A2345"]
+    assert long["shape"] == "long" and long["region"] == "01" and long["vehicle_type"] == "A"
+    assert long["serial"] == "2345" and long["bbox"] == [10.0, 10.0, 190.0, 50.0]
+    assert long["center"] == [100.0, 30.0] and long["width"] == 180.0 and long["height"] == 40.0
+    assert by_text["77E0918"]["shape"] == "regular"
+
+
+def test_input_order_does_not_matter() -> None:
+    dets = long_plate(10, 10, "55C9876")
+    assert [r.text for r in read_plates(list(reversed(dets)))] == ["55C9876"]
+
+
+def test_duplicate_glyph_of_other_class_loses_to_higher_score() -> None:
+    dets = long_plate(10, 10, "01A2345")
+    three = next(d for d in dets if d.label == "3")
+    dets.append(det("8", three.bbox, score=0.5))  # same place, other class, lower score
+    assert [r.text for r in read_plates(dets)] == ["01A2345"]
+
+
+def test_missing_glyph_makes_plate_invalid_with_reason() -> None:
+    dets = [d for d in long_plate(10, 10) if d.label != "4"]
+    assert read_plates(dets) == []
+    (invalid,) = read_plates(dets, ReadOptions(include_invalid=True))
+    assert not invalid.valid and invalid.reason == "found 6 glyphs, a plate has 7"
+    assert invalid.as_dict()["valid"] is False
+
+
+def test_grammar_is_checked() -> None:
+    dets = long_plate(10, 10, "0112345")  # a digit where the letter belongs
+    (invalid,) = read_plates(dets, ReadOptions(include_invalid=True))
+    assert "does not match NN L NNNN" in invalid.reason
+
+
+def test_low_score_false_positive_glyph_is_dropped() -> None:
+    dets = long_plate(10, 10, "01A2345")
+    dets.append(det("9", (140, 15, 150, 25), score=0.35))  # spurious glyph inside the main area
+    assert [r.text for r in read_plates(dets)] == ["01A2345"]
+
+
+def test_overlapping_plates_keep_their_own_glyphs() -> None:
+    a = long_plate(10, 10, "11B1111")
+    b = long_plate(60, 48, "22C2222")  # overlaps a's board on its lower right
+    readings = read_plates(a + b)
+    assert sorted(r.text for r in readings) == ["11B1111", "22C2222"]
+
+
+def test_duplicate_boards_are_one_plate() -> None:
+    dets = long_plate(10, 10)
+    dets.append(det("l_board", (12, 11, 191, 51), 0.6))
+    assert len(read_plates(dets)) == 1
+
+
+def test_missing_areas_fall_back_to_geometry() -> None:
+    long = [d for d in long_plate(10, 10, "31D0007") if not d.label.endswith("_n")]
+    regular = [d for d in regular_plate(300, 200, "64B5150") if not d.label.endswith("_n")]
+    assert sorted(r.text for r in read_plates(long + regular)) == ["31D0007", "64B5150"]
+
+
+def test_rotated_long_plate_with_outline() -> None:
+    """A plate rotated by 30 degrees: read along its own axis, not the image's x axis."""
+    import numpy as np
+
+    theta = np.deg2rad(30)
+    rot = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    origin = np.array([200.0, 100.0])
+
+    def place(box):
+        x1, y1, x2, y2 = box
+        pts = np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]]) @ rot.T + origin
+        return pts
+
+    dets = []
+    for d in long_plate(0, 0, "90E1234"):
+        pts = place(d.bbox)
+        box = (*pts.min(0), *pts.max(0))
+        polygon = tuple(map(tuple, pts)) if d.label == "l_board" else None
+        dets.append(det(d.label, box, d.score, polygon))
+    assert [r.text for r in read_plates(dets)] == ["90E1234"]
+
+
+def test_no_detections_no_plates() -> None:
+    assert read_plates([]) == []
+
+
+def test_box_iou() -> None:
+    assert box_iou((0, 0, 2, 2), (1, 1, 3, 3)) == pytest.approx(1 / 7)
+    assert box_iou((0, 0, 1, 1), (2, 2, 3, 3)) == 0.0
+
+
+def test_perfect_detections_of_generated_images_read_exactly(synth_folder: Path) -> None:
+    """Every generated plate (rotated, perspective, both shapes) reads back as its truth."""
+    truths, read = [], []
+    for path in sorted(synth_folder.glob("*.json")):
+        doc = json.loads(path.read_text())
+        dets = []
+        for s in doc["shapes"]:
+            xs = [p[0] for p in s["points"]]
+            ys = [p[1] for p in s["points"]]
+            polygon = tuple(map(tuple, s["points"])) if s["label"].endswith("_board") else None
+            dets.append(det(s["label"], (min(xs), min(ys), max(xs), max(ys)), 0.99, polygon))
+            if s["label"].endswith("_board"):
+                truths.append(s["description"])
+        read += [f"{r.shape}:{r.text}" for r in read_plates(dets)]
+    assert len(truths) > 25
+    assert sorted(read) == sorted(truths)
