@@ -1,0 +1,114 @@
+"""Metrics against hand-computed values on tiny fixtures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pycocotools import mask as mask_utils
+
+from alpr.coco import SplitSpec, merge_to_coco
+from alpr.labelme import read_labelme_folder
+from alpr.metrics import coco_from_dict, coco_map, dv_iou, dv_map, plate_metrics
+from alpr.postprocess import PlateReading
+
+
+def square(shift: int = 0, size: int = 10, h: int = 32, w: int = 32) -> np.ndarray:
+    m = np.zeros((h, w), np.uint8)
+    m[5 : 5 + size, 5 + shift : 5 + size + shift] = 1
+    return m
+
+
+def rle(mask: np.ndarray) -> dict:
+    r = mask_utils.encode(np.asfortranarray(mask))
+    r["counts"] = r["counts"].decode()
+    return r
+
+
+def test_dv_iou_perfect_and_shifted_by_hand() -> None:
+    assert dv_iou(square(), square()) == 1.0
+    # 10x10 square: 36 boundary pixels, parts of 12. Shift by 2 px in x:
+    #   y-parts keep their rows: each box IoU = 8*2 / (20 + 20 - 16) = 2/3
+    #   x-parts: [0,2)x10 vs [2,4)x10 -> 0; [2,8) vs [4,10) -> 40/80; [8,10) vs [10,12) -> 0
+    assert dv_iou(square(shift=2), square()) == pytest.approx((3 * 2 / 3 + 0 + 0.5 + 0) / 6)
+    # shift by 1: y-parts 9/11 each; x-parts 1/3, 5/7, 1/3
+    assert dv_iou(square(shift=1), square()) == pytest.approx((3 * 9 / 11 + 1 / 3 + 5 / 7 + 1 / 3) / 6)
+    assert dv_iou(np.zeros((8, 8), np.uint8), square()) == 0.0
+
+
+def _gt_doc() -> dict:
+    return {
+        "images": [{"id": 1, "width": 32, "height": 32, "file_name": "a.jpg", "plates": []}],
+        "categories": [{"id": 1, "name": "0"}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 1, "segmentation": rle(square()), "area": 100.0,
+             "bbox": [5, 5, 10, 10], "iscrowd": 0}
+        ],
+    }
+
+
+def _pred(mask: np.ndarray, score: float) -> dict:
+    r = rle(mask)
+    return {"image_id": 1, "category_id": 1, "segmentation": r, "bbox": list(mask_utils.toBbox(r)), "score": score}
+
+
+def test_dv_map_perfect_shifted_and_false_positive() -> None:
+    gt = coco_from_dict(_gt_doc())
+    assert dv_map(gt, [_pred(square(), 0.9)]) == pytest.approx(1.0)
+    # dv-IoU 0.639 passes thresholds 0.50, 0.55, 0.60 of ten
+    assert dv_map(gt, [_pred(square(shift=1), 0.9)]) == pytest.approx(0.3)
+    # a higher-scoring false positive first: precision 1/2 at full recall, at every threshold
+    fp = np.zeros((32, 32), np.uint8)
+    fp[20:30, 20:30] = 1
+    assert dv_map(gt, [_pred(fp, 0.95), _pred(square(), 0.9)]) == pytest.approx(0.5)
+    assert dv_map(gt, []) == 0.0
+
+
+def test_coco_map_perfect_on_generated_data(synth_folder: Path, tmp_path: Path) -> None:
+    annotations, _ = read_labelme_folder(str(synth_folder), progress=False)
+    merge_to_coco(annotations, str(tmp_path), SplitSpec(), progress=False)
+    doc = json.loads((tmp_path / "annotations" / "train.json").read_text())
+    gt = coco_from_dict(doc)
+    results = []
+    for ann in doc["annotations"]:
+        img = gt.loadImgs(ann["image_id"])[0]
+        r = mask_utils.frPyObjects(ann["segmentation"], img["height"], img["width"])
+        m = mask_utils.decode(mask_utils.merge(r))
+        results.append({"image_id": ann["image_id"], "category_id": ann["category_id"], "bbox": ann["bbox"],
+                        "segmentation": rle(m), "score": 1.0})
+    assert coco_map(gt, results, "bbox")["mAP"] == pytest.approx(1.0)
+    assert coco_map(gt, results, "segm")["mAP50"] == pytest.approx(1.0)
+    assert dv_map(gt, results[:60]) > 0.2  # subset: recall < 1 but matched pairs are exact
+    assert coco_map(gt, [], "bbox") == {"mAP": 0.0, "mAP50": 0.0, "mAP75": 0.0}
+
+
+def _plates_gt() -> dict:
+    def board(ann_id, group, box, cat):
+        x1, y1, x2, y2 = box
+        return {"id": ann_id, "image_id": 1, "category_id": cat, "group_id": group, "iscrowd": 0,
+                "bbox": [x1, y1, x2 - x1, y2 - y1], "area": (x2 - x1) * (y2 - y1),
+                "segmentation": [[x1, y1, x2, y1, x2, y2, x1, y2]]}
+    return {
+        "images": [{"id": 1, "width": 640, "height": 480, "file_name": "a.jpg", "plates": [
+            {"group_id": 0, "shape": "long", "text": "01A2345"},
+            {"group_id": 1, "shape": "regular", "text": "77E0918"},
+        ]}],
+        "categories": [{"id": i, "name": str(i)} for i in range(1, 22)],
+        "annotations": [board(1, 0, (10, 10, 190, 50), 19), board(2, 1, (300, 200, 420, 280), 16)],
+    }
+
+
+def test_plate_metrics_by_hand() -> None:
+    gt = coco_from_dict(_plates_gt())
+    right = PlateReading("long", (11, 10, 190, 51), 0.9, "01", "A", "2345")
+    wrong = PlateReading("regular", (300, 201, 421, 280), 0.8, "77", "E", "0988")  # 6 of 7 chars
+    stray = PlateReading("long", (500, 400, 600, 440), 0.7, "11", "B", "1111")  # no true plate
+    m = plate_metrics(gt, {1: [right, wrong, stray]})
+    assert (m.eir, m.true_plates, m.predicted_plates, m.exact) == (0.5, 2, 3, 1)
+    assert m.plate_precision == pytest.approx(1 / 3)
+    assert m.char_accuracy == pytest.approx((7 + 6) / 14)
+    perfect = plate_metrics(gt, {1: [right, PlateReading("regular", (300, 200, 420, 280), 0.8, "77", "E", "0918")]})
+    assert perfect.eir == perfect.plate_precision == perfect.char_accuracy == 1.0
+    assert plate_metrics(gt, {}).eir == 0.0
