@@ -77,3 +77,22 @@ class CocoDataset(FolderArtifact):
             "class_counts": s.class_counts,
             "split": s.split.model_dump(),
         }
+
+
+@dataclass
+class TrainedModel(FolderArtifact):
+    """A training run's outputs: ``model.pth`` (self-describing), ``tensorboard/``, ``metrics.json``."""
+
+    CHECKPOINT = "model.pth"
+
+    @property
+    def checkpoint_uri(self) -> str:
+        return join(self.uri, self.CHECKPOINT)
+
+    def metrics(self) -> dict:
+        fs, root = open_fs(self.uri)
+        path = join(root, "metrics.json")
+        return json.loads(fs.cat_file(path)) if fs.exists(path) else {}
+
+    def metadata(self) -> dict:
+        return {"origin": self.origin, **self.metrics()}

@@ -2,8 +2,12 @@
 
 from steps.catalog_record import catalog_record
 from steps.coco_merge import coco_merge
+from steps.evaluate import evaluate
 from steps.ingest import ingest
 from steps.labelme_source import labelme_source
 from steps.synthesize_labelme import synthesize_labelme
+from steps.train import train
 
-__all__ = ["catalog_record", "coco_merge", "ingest", "labelme_source", "synthesize_labelme"]
+__all__ = [
+    "catalog_record", "coco_merge", "evaluate", "ingest", "labelme_source", "synthesize_labelme", "train",
+]

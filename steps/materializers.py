@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from zenml.enums import ArtifactType, VisualizationType
 from zenml.materializers.base_materializer import BaseMaterializer
 
-from alpr.folders import CocoDataset, FolderArtifact, LabelmeFolder
+from alpr.folders import CocoDataset, FolderArtifact, LabelmeFolder, TrainedModel
 from alpr.fsutil import is_local, open_fs
 
 ORIGIN_FILE = "origin.txt"
@@ -17,7 +17,7 @@ ORIGIN_FILE = "origin.txt"
 class FolderMaterializer(BaseMaterializer):
     """Copies the folder into the artifact URI; loading is free (the object points there)."""
 
-    ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = (LabelmeFolder, CocoDataset)
+    ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = (LabelmeFolder, CocoDataset, TrainedModel)
     ASSOCIATED_ARTIFACT_TYPE: ClassVar[ArtifactType] = ArtifactType.DATA
 
     def save(self, data: FolderArtifact) -> None:

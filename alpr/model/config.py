@@ -1,0 +1,97 @@
+"""Typed training parameters and the mmengine config they produce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, model_validator
+
+from alpr.classes import CLASS_NAMES
+from alpr.settings import PROJECT_ROOT
+
+MODEL_CONFIG_DIR = PROJECT_ROOT / "configs" / "model"
+
+
+class TrainParams(BaseModel):
+    """What a training run may change; everything else is in configs/model/<model>.py."""
+
+    model: str = "default"  # configs/model/<model>.py, or a path to an mmengine config
+    max_iters: int = Field(600, ge=1)
+    batch_size: int = Field(2, ge=1)
+    lr: float = Field(4e-4, gt=0)
+    weight_decay: float = Field(0.05, ge=0)
+    warmup_iters: int = Field(100, ge=0)
+    image_size: tuple[int, int] = (640, 480)  # (width, height)
+    embed_dims: int | None = Field(None, ge=8)  # backbone width; None keeps the config's
+    depths: list[int] | None = None  # Swin stage depths, 4 numbers
+    seed: int = 0
+    validate_at_end: bool = True
+    log_interval: int = Field(10, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> "TrainParams":
+        if self.depths is not None and len(self.depths) != 4:
+            raise ValueError(f"depths needs 4 stage depths, got {self.depths}")
+        if self.embed_dims is not None and self.embed_dims % 8:
+            raise ValueError(f"embed_dims must be a multiple of 8, got {self.embed_dims}")
+        return self
+
+
+def model_config_path(model: str) -> Path:
+    path = Path(model)
+    if path.suffix != ".py":
+        path = MODEL_CONFIG_DIR / f"{model}.py"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in MODEL_CONFIG_DIR.glob("*.py") if p.stem != "base"))
+        raise FileNotFoundError(f"model config {path} not found (known: {known})")
+    return path
+
+
+def build_config(params: TrainParams, data_root: str, work_dir: str):
+    """The full mmengine Config of one run: model file + parameters + data paths."""
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(str(model_config_path(params.model)))
+    metainfo = dict(classes=tuple(CLASS_NAMES))
+    root = str(Path(data_root).resolve()) + "/"
+    for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
+        cfg[loader].dataset.data_root = root
+        cfg[loader].dataset.metainfo = metainfo
+    cfg.test_dataloader = cfg.val_dataloader.copy()
+    cfg.test_dataloader.dataset.ann_file = "annotations/test.json"
+    cfg.val_evaluator.ann_file = root + "annotations/val.json"
+    cfg.test_evaluator = cfg.val_evaluator.copy()
+    cfg.test_evaluator.ann_file = root + "annotations/test.json"
+    cfg.train_dataloader.batch_size = params.batch_size
+
+    for pipeline in (cfg.train_pipeline, cfg.test_pipeline, cfg.train_dataloader.dataset.pipeline,
+                     cfg.val_dataloader.dataset.pipeline, cfg.test_dataloader.dataset.pipeline):
+        for t in pipeline:
+            if t["type"] == "Resize":
+                t["scale"] = tuple(params.image_size)
+
+    backbone = cfg.model.backbone
+    if params.depths is not None:
+        backbone.depths = list(params.depths)
+    if params.embed_dims is not None:
+        backbone.embed_dims = params.embed_dims
+        heads = [max(1, params.embed_dims * 2**i // 32) for i in range(4)]
+        backbone.num_heads = heads
+        cfg.model.neck.in_channels = [params.embed_dims * 2**i for i in range(4)]
+
+    cfg.optim_wrapper.optimizer.lr = params.lr
+    cfg.optim_wrapper.optimizer.weight_decay = params.weight_decay
+    warmup = min(params.warmup_iters, max(params.max_iters - 1, 0))
+    cfg.param_scheduler = [
+        dict(type="LinearLR", start_factor=0.01, by_epoch=False, begin=0, end=max(warmup, 1)),
+        dict(type="CosineAnnealingLR", by_epoch=False, begin=max(warmup, 1), end=max(params.max_iters, 2),
+             eta_min_ratio=0.05),
+    ]
+    val_interval = params.max_iters if params.validate_at_end else params.max_iters + 1
+    cfg.train_cfg = dict(type="IterBasedTrainLoop", max_iters=params.max_iters, val_interval=val_interval)
+    cfg.default_hooks.checkpoint = dict(type="CheckpointHook", interval=params.max_iters, by_epoch=False,
+                                        save_last=True, max_keep_ckpts=1, save_optimizer=False)
+    cfg.default_hooks.logger = dict(type="LoggerHook", interval=params.log_interval)
+    cfg.randomness = dict(seed=params.seed, deterministic=True)
+    cfg.work_dir = work_dir
+    return cfg

@@ -1,0 +1,76 @@
+"""Build a detector from a checkpoint file alone and run it on images."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from alpr.model.checkpoint import Checkpoint, load_checkpoint
+from alpr.postprocess import Detection
+
+
+@dataclass
+class DetectedObject:
+    """One detection with its full-image binary mask."""
+
+    label: str
+    score: float
+    bbox: tuple[float, float, float, float]
+    mask: np.ndarray  # HxW bool
+
+    def outline(self, epsilon: float = 1.0) -> tuple[tuple[float, float], ...] | None:
+        """The mask's largest outer contour, simplified; None for an empty mask."""
+        contours, _ = cv2.findContours(self.mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        if not contours:
+            return None
+        contour = cv2.approxPolyDP(max(contours, key=cv2.contourArea), epsilon, True).reshape(-1, 2)
+        if len(contour) < 3:
+            return None
+        return tuple((float(x), float(y)) for x, y in contour)
+
+    def to_detection(self, with_outline: bool = True) -> Detection:
+        return Detection(self.label, self.score, self.bbox, self.outline() if with_outline else None)
+
+
+class Detector:
+    """A trained Mask R-CNN, built from the self-describing checkpoint only."""
+
+    def __init__(self, checkpoint: Checkpoint | str, device: str = "cpu", score_threshold: float = 0.3):
+        from mmengine.config import Config
+        from mmdet.registry import MODELS
+        from mmdet.utils import register_all_modules
+
+        register_all_modules()
+        self.checkpoint = load_checkpoint(checkpoint) if isinstance(checkpoint, str) else checkpoint
+        cfg = Config.fromstring(self.checkpoint.config_text, ".py")
+        pipeline = [t for t in cfg.test_dataloader.dataset.pipeline if t["type"] != "LoadAnnotations"]
+        cfg.test_dataloader.dataset.pipeline = pipeline
+        model = MODELS.build(cfg.model)
+        missing, unexpected = model.load_state_dict(self.checkpoint.state_dict, strict=False)
+        if missing or unexpected:
+            raise ValueError(f"checkpoint does not fit its own config: missing {missing[:5]}, unexpected {unexpected[:5]}")
+        model.cfg = cfg
+        model.dataset_meta = {"classes": tuple(self.checkpoint.classes)}
+        self.model = model.to(device).eval()
+        self.classes = list(self.checkpoint.classes)
+        self.score_threshold = score_threshold
+
+    def detect(self, image: np.ndarray) -> list[DetectedObject]:
+        """Detections on one BGR image (HxWx3 uint8), in its own pixel coordinates."""
+        import torch
+        from mmdet.apis import inference_detector
+
+        with torch.no_grad():
+            sample = inference_detector(self.model, image)
+        inst = sample.pred_instances
+        keep = inst.scores >= self.score_threshold
+        bboxes = inst.bboxes[keep].cpu().numpy()
+        scores = inst.scores[keep].cpu().numpy()
+        labels = inst.labels[keep].cpu().numpy()
+        masks = inst.masks[keep].cpu().numpy() if "masks" in inst else np.zeros((len(scores), *image.shape[:2]), bool)
+        return [
+            DetectedObject(self.classes[int(c)], float(s), tuple(float(v) for v in b), m.astype(bool))
+            for b, s, c, m in zip(bboxes, scores, labels, masks)
+        ]

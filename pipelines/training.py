@@ -1,0 +1,32 @@
+"""The training pipeline: dataset steps -> train -> evaluate, linked to a ZenML Model version."""
+
+from __future__ import annotations
+
+from zenml import Model, pipeline
+
+from alpr.coco import SplitSpec
+from alpr.model.config import TrainParams
+from alpr.synth import SynthOptions
+from pipelines.dataset import dataset_steps
+from steps import evaluate, train
+
+MODEL_NAME = "alpr-detector"
+
+
+@pipeline(name="training", model=Model(name=MODEL_NAME, description="Swin Mask R-CNN plate detector"))
+def training_pipeline(
+    source_uri: str = "",
+    synth_images: int = 300,
+    synth_seed: int = 1,
+    synth_options: SynthOptions | None = None,
+    max_bad_fraction: float = 0.1,
+    split: SplitSpec = SplitSpec(),
+    dataset_name: str = "synth-plates",
+    catalog_url: str | None = None,
+    train_params: TrainParams = TrainParams(),
+) -> None:
+    dataset = dataset_steps(
+        source_uri, synth_images, synth_seed, synth_options, max_bad_fraction, split, dataset_name, catalog_url
+    )
+    model = train(dataset, params=train_params)
+    evaluate(model, dataset, split="test")
