@@ -17,6 +17,8 @@ WHEELS="$CACHE/wheels"
 PYTHON="${PYTHON:-python3.11}"
 MMCV_VERSION="2.1.0"
 log() { printf '[setup %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# pip, minus this machine's notes about local index folders it skips (noise, not errors)
+pip_q() { "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }; }
 
 mkdir -p "$WHEELS" "$CACHE/venvs"
 
@@ -31,8 +33,8 @@ build_mmcv() {
   fi
   # torch 2.14 wants setuptools>=77, mmcv's setup.py needs <70 (pkg_resources API): the build
   # venv takes torch first, then the old setuptools, and is used for nothing else.
-  "$bv/bin/pip" install -q "torch==2.14.1" "numpy==1.26.4" wheel ninja
-  "$bv/bin/pip" install -q "setuptools<70" 2>/dev/null || true
+  pip_q "$bv/bin/pip" install -q "torch==2.14.1" "numpy==1.26.4" wheel ninja
+  pip_q "$bv/bin/pip" install -q "setuptools<70" || true
   local tmp
   tmp="$(mktemp -d)"
   (cd "$tmp" && MMCV_WITH_OPS=1 MAX_JOBS="$(nproc)" CXX="$ROOT/scripts/cxx-cpp20" CC=gcc \
@@ -51,8 +53,8 @@ ensure_venv() {
     log "building $name environment in $target (from $(basename "$reqs"))"
     rm -rf "$target"
     "$PYTHON" -m venv "$target"
-    "$target/bin/pip" install -q "pip==26.0.1"
-    "$target/bin/pip" install -q --find-links "$WHEELS" -r "$reqs"
+    pip_q "$target/bin/pip" install -q "pip==26.0.1"
+    pip_q "$target/bin/pip" install -q --find-links "$WHEELS" -r "$reqs"
     "$target/bin/pip" check
     touch "$target/.complete"
   fi

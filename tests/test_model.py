@@ -105,3 +105,14 @@ def test_not_a_checkpoint_is_rejected(tmp_path: Path) -> None:
 def test_params_validation() -> None:
     with pytest.raises(ValueError, match="4 stage depths"):
         TrainParams(depths=[2, 2])
+
+
+def test_config_points_each_split_at_its_own_file(tiny_dataset: Path, tmp_path: Path) -> None:
+    from alpr.model.config import build_config
+
+    cfg = build_config(TINY, str(tiny_dataset), str(tmp_path))
+    files = {name: cfg[f"{name}_dataloader"].dataset.ann_file for name in ("train", "val", "test")}
+    assert files == {"train": "annotations/train.json", "val": "annotations/val.json", "test": "annotations/test.json"}
+    assert cfg.test_evaluator.ann_file.endswith("test.json") and cfg.val_evaluator.ann_file.endswith("val.json")
+    assert cfg.model.backbone.embed_dims == 16 and cfg.model.neck.in_channels == [16, 32, 64, 128]
+    assert all(t.type != "RandomFlip" for t in cfg.train_dataloader.dataset.pipeline)  # flips mirror text

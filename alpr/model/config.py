@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
@@ -57,10 +58,10 @@ def build_config(params: TrainParams, data_root: str, work_dir: str):
     for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
         cfg[loader].dataset.data_root = root
         cfg[loader].dataset.metainfo = metainfo
-    cfg.test_dataloader = cfg.val_dataloader.copy()
+    cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
     cfg.test_dataloader.dataset.ann_file = "annotations/test.json"
     cfg.val_evaluator.ann_file = root + "annotations/val.json"
-    cfg.test_evaluator = cfg.val_evaluator.copy()
+    cfg.test_evaluator = copy.deepcopy(cfg.val_evaluator)
     cfg.test_evaluator.ann_file = root + "annotations/test.json"
     cfg.train_dataloader.batch_size = params.batch_size
 
