@@ -39,7 +39,8 @@ def test_training_writes_checkpoint_and_tensorboard(trained) -> None:
     assert trained.checkpoint.is_file()
     assert trained.tensorboard_dir is not None
     assert list(trained.tensorboard_dir.glob("events.out.tfevents.*"))
-    assert "coco/bbox_mAP" in trained.val_metrics
+    assert "coco/bbox_mAP" in trained.val_metrics and "coco/segm_mAP" in trained.val_metrics
+    assert {"alpr/eir", "alpr/dv_mAP", "alpr/char_accuracy"} <= set(trained.val_metrics)
     assert trained.wall_time_s > 0 and trained.peak_rss_mb > 100
 
 
@@ -113,6 +114,8 @@ def test_config_points_each_split_at_its_own_file(tiny_dataset: Path, tmp_path: 
     cfg = build_config(TINY, str(tiny_dataset), str(tmp_path))
     files = {name: cfg[f"{name}_dataloader"].dataset.ann_file for name in ("train", "val", "test")}
     assert files == {"train": "annotations/train.json", "val": "annotations/val.json", "test": "annotations/test.json"}
-    assert cfg.test_evaluator.ann_file.endswith("test.json") and cfg.val_evaluator.ann_file.endswith("val.json")
+    assert {m.type for m in cfg.val_evaluator} == {"CocoMetric", "PlateReadingMetric"}
+    assert all(m.ann_file.endswith("/annotations/val.json") for m in cfg.val_evaluator)
+    assert all(m.ann_file.endswith("/annotations/test.json") for m in cfg.test_evaluator)
     assert cfg.model.backbone.embed_dims == 16 and cfg.model.neck.in_channels == [16, 32, 64, 128]
     assert all(t.type != "RandomFlip" for t in cfg.train_dataloader.dataset.pipeline)  # flips mirror text

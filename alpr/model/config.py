@@ -60,9 +60,10 @@ def build_config(params: TrainParams, data_root: str, work_dir: str):
         cfg[loader].dataset.metainfo = metainfo
     cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
     cfg.test_dataloader.dataset.ann_file = "annotations/test.json"
-    cfg.val_evaluator.ann_file = root + "annotations/val.json"
     cfg.test_evaluator = copy.deepcopy(cfg.val_evaluator)
-    cfg.test_evaluator.ann_file = root + "annotations/test.json"
+    for evaluator, split in ((cfg.val_evaluator, "val"), (cfg.test_evaluator, "test")):
+        for metric in evaluator if isinstance(evaluator, list) else [evaluator]:
+            metric["ann_file"] = f"{root}annotations/{split}.json"
     cfg.train_dataloader.batch_size = params.batch_size
 
     for pipeline in (cfg.train_pipeline, cfg.test_pipeline, cfg.train_dataloader.dataset.pipeline,

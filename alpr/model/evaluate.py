@@ -52,12 +52,38 @@ def read_detected_plates(objects: list[DetectedObject], options: ReadOptions = R
     return read_plates([o.to_detection(with_outline=o.label.endswith("_board")) for o in objects], options)
 
 
+def score_image(
+    image_id: int, objects: list[DetectedObject], classes: list[str], options: ReadOptions = ReadOptions()
+) -> tuple[list[dict], list[PlateReading]]:
+    """One image's COCO result records and plate readings (what the metrics need)."""
+    return detections_to_results(image_id, objects, classes), read_detected_plates(objects, options)
+
+
+def summarize(gt, results: list[dict], readings: dict[int, list[PlateReading]]) -> dict[str, float | int]:
+    """All metrics of a split from its result records and readings."""
+    bbox = coco_map(gt, results, "bbox")
+    segm = coco_map(gt, results, "segm")
+    plates = plate_metrics(gt, readings)
+    return {
+        "bbox_mAP": bbox["mAP"],
+        "bbox_mAP50": bbox["mAP50"],
+        "segm_mAP": segm["mAP"],
+        "segm_mAP50": segm["mAP50"],
+        "dv_mAP": dv_map(gt, results),
+        "eir": plates.eir,
+        "plate_precision": plates.plate_precision,
+        "char_accuracy": plates.char_accuracy,
+        "true_plates": plates.true_plates,
+        "predicted_plates": plates.predicted_plates,
+        "exact_plates": plates.exact,
+    }
+
+
 def evaluate_detector(
     detector: Detector, dataset_dir: Path, split: str = "test", options: ReadOptions = ReadOptions(),
     progress: bool = True,
 ) -> EvaluationReport:
     doc = json.loads((dataset_dir / "annotations" / f"{split}.json").read_text())
-    gt = coco_from_dict(doc)
     results: list[dict] = []
     readings: dict[int, list[PlateReading]] = {}
     latencies = []
@@ -68,25 +94,12 @@ def evaluate_detector(
         started = time.perf_counter()
         objects = detector.detect(pixels)
         latencies.append((time.perf_counter() - started) * 1000)
-        results += detections_to_results(image["id"], objects, detector.classes)
-        readings[image["id"]] = read_detected_plates(objects, options)
-    bbox = coco_map(gt, results, "bbox")
-    segm = coco_map(gt, results, "segm")
-    plates = plate_metrics(gt, readings)
+        image_results, readings[image["id"]] = score_image(image["id"], objects, detector.classes, options)
+        results += image_results
     return EvaluationReport(
         split=split,
         images=len(doc["images"]),
-        bbox_mAP=bbox["mAP"],
-        bbox_mAP50=bbox["mAP50"],
-        segm_mAP=segm["mAP"],
-        segm_mAP50=segm["mAP50"],
-        dv_mAP=dv_map(gt, results),
-        eir=plates.eir,
-        plate_precision=plates.plate_precision,
-        char_accuracy=plates.char_accuracy,
-        true_plates=plates.true_plates,
-        predicted_plates=plates.predicted_plates,
-        exact_plates=plates.exact,
         latency_p50_ms=float(np.percentile(latencies, 50)) if latencies else 0.0,
         latency_p95_ms=float(np.percentile(latencies, 95)) if latencies else 0.0,
+        **summarize(coco_from_dict(doc), results, readings),
     )

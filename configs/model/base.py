@@ -144,7 +144,12 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CocoMetric', ann_file='', metric=['bbox'], format_only=False)
+# COCO mAP plus our registered metric (dv-mAP, EIR, ...), alpr/model/mm_metrics.py
+custom_imports = dict(imports=['alpr.model.mm_metrics'], allow_failed_imports=False)
+val_evaluator = [
+    dict(type='CocoMetric', ann_file='', metric=['bbox', 'segm'], format_only=False),
+    dict(type='PlateReadingMetric', ann_file=''),
+]
 test_evaluator = val_evaluator
 
 max_iters = 600

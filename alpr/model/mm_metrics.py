@@ -1,0 +1,45 @@
+"""Our metrics as a registered mmengine metric, usable from any config's evaluator.
+
+``dict(type='PlateReadingMetric', ann_file=...)`` reports dv-mAP, EIR, plate precision and
+per-character accuracy (plus COCO mAP) during validation, e.g. into TensorBoard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mmdet.registry import METRICS
+from mmengine.evaluator import BaseMetric
+from pycocotools.coco import COCO
+
+from alpr.classes import CLASS_NAMES
+from alpr.model.detector import DetectedObject
+from alpr.model.evaluate import score_image, summarize
+
+
+@METRICS.register_module()
+class PlateReadingMetric(BaseMetric):
+    default_prefix = "alpr"
+
+    def __init__(self, ann_file: str, collect_device: str = "cpu", prefix: str | None = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.ann_file = ann_file
+
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            pred = sample["pred_instances"]
+            masks = pred["masks"].detach().cpu().numpy().astype(bool)
+            objects = [
+                DetectedObject(CLASS_NAMES[int(c)], float(s), tuple(float(v) for v in b), m)
+                for b, s, c, m in zip(pred["bboxes"].cpu().numpy(), pred["scores"].cpu().numpy(),
+                                      pred["labels"].cpu().numpy(), masks)
+                if float(s) >= 0.3
+            ]
+            results, readings = score_image(sample["img_id"], objects, list(CLASS_NAMES))
+            self.results.append((sample["img_id"], results, readings))
+
+    def compute_metrics(self, results: list) -> dict[str, float]:
+        gt = COCO(self.ann_file)
+        records = [r for _, image_results, _ in results for r in image_results]
+        readings = {image_id: plates for image_id, _, plates in results}
+        return {k: float(v) for k, v in summarize(gt, records, readings).items()}
