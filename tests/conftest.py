@@ -38,6 +38,35 @@ def synth_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def tiny_dataset(synth_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 20 generated images merged into COCO train/val/test (12/4/4)."""
+    from alpr.coco import SplitSpec, merge_to_coco
+    from alpr.labelme import read_labelme_folder
+
+    out = tmp_path_factory.mktemp("coco")
+    annotations, _ = read_labelme_folder(str(synth_folder), progress=False)
+    merge_to_coco(annotations, str(out), SplitSpec(train=0.6, val=0.2, test=0.2), progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_params():
+    """Training parameters for tests: a tiny backbone, a few iterations, small images."""
+    from alpr.model.config import TrainParams
+
+    return TrainParams(max_iters=3, batch_size=1, image_size=(320, 240), embed_dims=16, warmup_iters=1,
+                       log_interval=1, seed=3)
+
+
+@pytest.fixture(scope="session")
+def trained(tiny_dataset: Path, tiny_params, tmp_path_factory: pytest.TempPathFactory):
+    """A few real training iterations (seconds): a checkpoint for loader, serving and eval tests."""
+    from alpr.model.train import train_detector
+
+    return train_detector(tiny_params, tiny_dataset, tmp_path_factory.mktemp("train"))
+
+
 @pytest.fixture()
 def labelme_copy(synth_folder: Path, tmp_path: Path) -> Path:
     """A private copy of the generated folder that a test may break."""

@@ -10,29 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from alpr.coco import SplitSpec, merge_to_coco
-from alpr.labelme import read_labelme_folder
 from alpr.model.checkpoint import CheckpointError, load_checkpoint
 from alpr.model.config import TrainParams
 from alpr.settings import PROJECT_ROOT
-
-TINY = TrainParams(max_iters=3, batch_size=1, image_size=(320, 240), embed_dims=16, warmup_iters=1,
-                   log_interval=1, seed=3)
-
-
-@pytest.fixture(scope="module")
-def tiny_dataset(synth_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("coco")
-    annotations, _ = read_labelme_folder(str(synth_folder), progress=False)
-    merge_to_coco(annotations, str(out), SplitSpec(train=0.6, val=0.2, test=0.2), progress=False)
-    return out
-
-
-@pytest.fixture(scope="module")
-def trained(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory):
-    from alpr.model.train import train_detector
-
-    return train_detector(TINY, tiny_dataset, tmp_path_factory.mktemp("train"))
 
 
 def test_training_writes_checkpoint_and_tensorboard(trained) -> None:
@@ -73,10 +53,10 @@ def test_checkpoint_loads_in_fresh_process(trained, tiny_dataset: Path) -> None:
         assert out["mask"] == [480, 640]  # masks in the original image's pixels
 
 
-def test_same_seed_same_weights(trained, tiny_dataset: Path, tmp_path: Path) -> None:
+def test_same_seed_same_weights(trained, tiny_dataset: Path, tiny_params, tmp_path: Path) -> None:
     from alpr.model.train import train_detector
 
-    again = train_detector(TINY, tiny_dataset, tmp_path)
+    again = train_detector(tiny_params, tiny_dataset, tmp_path)
     a = load_checkpoint(str(trained.checkpoint)).state_dict
     b = load_checkpoint(str(again.checkpoint)).state_dict
     assert a.keys() == b.keys()
@@ -108,10 +88,10 @@ def test_params_validation() -> None:
         TrainParams(depths=[2, 2])
 
 
-def test_config_points_each_split_at_its_own_file(tiny_dataset: Path, tmp_path: Path) -> None:
+def test_config_points_each_split_at_its_own_file(tiny_dataset: Path, tiny_params, tmp_path: Path) -> None:
     from alpr.model.config import build_config
 
-    cfg = build_config(TINY, str(tiny_dataset), str(tmp_path))
+    cfg = build_config(tiny_params, str(tiny_dataset), str(tmp_path))
     files = {name: cfg[f"{name}_dataloader"].dataset.ann_file for name in ("train", "val", "test")}
     assert files == {"train": "annotations/train.json", "val": "annotations/val.json", "test": "annotations/test.json"}
     assert {m.type for m in cfg.val_evaluator} == {"CocoMetric", "PlateReadingMetric"}

@@ -1,0 +1,1 @@
+"""Deploying a trained model: local processes or a SeldonDeployment on Kubernetes."""

@@ -1,0 +1,119 @@
+"""Serving contract, independent of Seldon: decode image requests, shape responses.
+
+Request (Seldon REST): ``{"binData": "<base64 JPEG/PNG>"}`` or ``{"jsonData": {"image": "<base64>"}}``
+(the Seldon wrapper hands us the decoded bytes or the dict). Model response: detections;
+output-transformer response: plate readings. Bad input raises ``BadRequest`` with the HTTP
+status and a message that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import os
+from typing import Any
+
+import numpy as np
+
+from alpr.model.detector import DetectedObject
+from alpr.postprocess import Detection, ReadOptions, read_plates
+
+DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 4096 * 4096
+
+
+class BadRequest(ValueError):
+    def __init__(self, message: str, status: int = 400, reason: str = "BAD_REQUEST"):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.reason = reason
+
+
+def max_image_bytes() -> int:
+    return int(os.environ.get("ALPR_MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES))
+
+
+def image_bytes_from_request(payload: Any) -> bytes:
+    """The raw image bytes of a request as the Seldon wrapper passes it (bytes, str or dict)."""
+    if isinstance(payload, (bytes, bytearray)):
+        data = bytes(payload)
+    elif isinstance(payload, dict):
+        image = payload.get("image")
+        if not isinstance(image, str):
+            keys = ", ".join(sorted(payload)) or "none"
+            raise BadRequest(f"jsonData must be {{\"image\": \"<base64 JPEG or PNG>\"}}; got keys: {keys}")
+        data = _b64(image, "jsonData.image")
+    elif isinstance(payload, str):
+        data = _b64(payload, "strData")
+    elif payload is None:
+        raise BadRequest("empty request: send {\"binData\": \"<base64 JPEG or PNG>\"}")
+    else:
+        raise BadRequest(
+            f"unsupported request data ({type(payload).__name__}): send binData or jsonData.image"
+        )
+    if not data:
+        raise BadRequest("empty image: binData holds no bytes")
+    if len(data) > max_image_bytes():
+        raise BadRequest(f"image is {len(data)} bytes, over the limit of {max_image_bytes()}", 413, "TOO_LARGE")
+    return data
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """BGR pixels of a complete JPEG or PNG; truncated or foreign files are rejected."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format not in ("JPEG", "PNG"):
+                raise BadRequest(f"image format {img.format} is not supported (JPEG or PNG)")
+            if img.width * img.height > DEFAULT_MAX_PIXELS:
+                raise BadRequest(f"image is {img.width}x{img.height} pixels, over the limit", 413, "TOO_LARGE")
+            img.load()  # raises on truncated data
+            rgb = np.asarray(img.convert("RGB"))
+    except UnidentifiedImageError as exc:
+        raise BadRequest("binData is not a JPEG or PNG image") from exc
+    except (OSError, SyntaxError) as exc:
+        raise BadRequest(f"image data is corrupt or truncated: {exc}") from exc
+    return np.ascontiguousarray(rgb[..., ::-1])
+
+
+def detections_response(objects: list[DetectedObject], image: np.ndarray, model: dict) -> dict:
+    """The model microservice's answer: every detection with its outline polygon."""
+    detections = []
+    for obj in objects:
+        outline = obj.outline()
+        detections.append({
+            "label": obj.label,
+            "score": round(obj.score, 4),
+            "bbox": [round(v, 1) for v in obj.bbox],
+            "polygon": [[round(x, 1), round(y, 1)] for x, y in outline] if outline else None,
+        })
+    h, w = image.shape[:2]
+    return {"detections": detections, "image": {"width": w, "height": h}, "model": model}
+
+
+def plates_response(model_output: Any, options: ReadOptions = ReadOptions()) -> dict:
+    """The output transformer's answer: plate readings from the model's detections."""
+    if isinstance(model_output, dict) and "jsonData" in model_output:  # a whole SeldonMessage
+        model_output = model_output["jsonData"]
+    if not isinstance(model_output, dict) or not isinstance(model_output.get("detections"), list):
+        raise BadRequest("expected the model's output: {\"detections\": [...], \"model\": {...}}")
+    try:
+        dets = [
+            Detection(d["label"], float(d["score"]), tuple(float(v) for v in d["bbox"]),
+                      tuple(tuple(p) for p in d["polygon"]) if d.get("polygon") else None)
+            for d in model_output["detections"]
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadRequest(f"malformed detection in model output: {exc}") from exc
+    plates = [r.as_dict() for r in read_plates(dets, options)]
+    return {"plates": plates, "model": model_output.get("model", {})}
+
+
+def _b64(text: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadRequest(f"{field} is not valid base64: {exc}") from exc

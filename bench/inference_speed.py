@@ -1,0 +1,72 @@
+"""Benchmark: bare-model inference latency (mmdet, batch 1, 640x480 input) on this machine.
+
+    .venv/bin/python -m bench.inference_speed CHECKPOINT [--runs 50] [--size 640 480]
+        [--rpn-proposals 150] [--max-detections 50] [--score-thr 0.2]
+
+Each option overrides one test-time lever of the checkpoint's own config, so the effect of
+each can be measured separately. Prints p50/p95 in milliseconds and the torch thread count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from alpr.synth import SynthOptions
+from alpr.synth.generate import image_rng
+from alpr.synth.scene import render_scene
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint")
+    p.add_argument("--runs", type=int, default=50)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--size", type=int, nargs=2, metavar=("W", "H"), help="resize scale (default: as trained)")
+    p.add_argument("--rpn-proposals", type=int, help="test_cfg.rpn.max_per_img")
+    p.add_argument("--max-detections", type=int, help="test_cfg.rcnn.max_per_img")
+    p.add_argument("--score-thr", type=float, help="test_cfg.rcnn.score_thr")
+    args = p.parse_args()
+
+    import torch
+
+    from alpr.model.checkpoint import load_checkpoint
+    from alpr.model.detector import Detector
+
+    ckpt = load_checkpoint(args.checkpoint)
+    detector = Detector(ckpt)
+    test_cfg = detector.model.test_cfg if hasattr(detector.model, "test_cfg") else None
+    if args.rpn_proposals:
+        detector.model.test_cfg.rpn.max_per_img = args.rpn_proposals
+        detector.model.test_cfg.rpn.nms_pre = max(args.rpn_proposals * 2, detector.model.test_cfg.rpn.nms_pre)
+    if args.max_detections:
+        detector.model.test_cfg.rcnn.max_per_img = args.max_detections
+    if args.score_thr is not None:
+        detector.model.test_cfg.rcnn.score_thr = args.score_thr
+    if args.size:
+        for t in detector.model.cfg.test_dataloader.dataset.pipeline:
+            if t["type"] == "Resize":
+                t["scale"] = tuple(args.size)
+    images = [render_scene(image_rng(909, i), SynthOptions()).image for i in range(min(args.runs, 20))]
+    for i in range(args.warmup):
+        detector.detect(images[i % len(images)])
+    times = []
+    for i in range(args.runs):
+        started = time.perf_counter()
+        detector.detect(images[i % len(images)])
+        times.append((time.perf_counter() - started) * 1000)
+    print(json.dumps({
+        "p50_ms": round(float(np.percentile(times, 50)), 1),
+        "p95_ms": round(float(np.percentile(times, 95)), 1),
+        "runs": args.runs,
+        "threads": torch.get_num_threads(),
+        "test_cfg": json.loads(json.dumps(test_cfg, default=str)) if test_cfg is not None else None,
+        "resize": [t["scale"] for t in detector.model.cfg.test_dataloader.dataset.pipeline if t["type"] == "Resize"],
+    }, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Seldon MODEL microservice: the plate detector (``seldon-core-microservice PlateDetector``).
+
+The checkpoint (one self-describing file, local path or gs:// URI) comes from the
+``MODEL_URI`` environment variable or the ``model_uri`` parameter and is loaded once per
+worker, in ``load()``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from seldon_core.flask_utils import SeldonMicroserviceException
+
+from alpr.model.detector import Detector
+from alpr.serving import BadRequest, decode_image, detections_response, image_bytes_from_request
+
+
+class PlateDetector:
+    def __init__(self, model_uri: str | None = None, model_name: str = "alpr-detector", model_version: str = ""):
+        self.model_uri = model_uri or os.environ.get("MODEL_URI", "")
+        self.model_info = {"name": os.environ.get("ALPR_MODEL_NAME", model_name),
+                           "version": os.environ.get("ALPR_MODEL_VERSION", model_version)}
+        self.detector: Detector | None = None
+        self._last = {"inference_ms": 0.0, "detections": 0}
+
+    def load(self) -> None:
+        if not self.model_uri:
+            raise RuntimeError("no model: set MODEL_URI to the checkpoint (path or gs:// URI)")
+        self.detector = Detector(self.model_uri, score_threshold=float(os.environ.get("ALPR_SCORE_THRESHOLD", 0.3)))
+
+    def predict(self, X, features_names=None, meta=None):
+        if self.detector is None:
+            self.load()
+        try:
+            image = decode_image(image_bytes_from_request(X))
+        except BadRequest as exc:
+            raise SeldonMicroserviceException(exc.message, status_code=exc.status, reason=exc.reason) from exc
+        started = time.perf_counter()
+        objects = self.detector.detect(image)
+        self._last = {"inference_ms": (time.perf_counter() - started) * 1000, "detections": len(objects)}
+        return detections_response(objects, image, self.model_info)
+
+    def health_status(self):
+        if self.detector is None:
+            raise SeldonMicroserviceException("model not loaded", status_code=503, reason="NOT_READY")
+        return {"status": "ok", "model": self.model_info}
+
+    def metrics(self):
+        return [
+            {"type": "COUNTER", "key": "alpr_detector_requests_total", "value": 1},
+            {"type": "TIMER", "key": "alpr_detector_inference_ms", "value": self._last["inference_ms"]},
+            {"type": "GAUGE", "key": "alpr_detector_last_detections", "value": self._last["detections"]},
+        ]
