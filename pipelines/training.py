@@ -1,14 +1,15 @@
-"""The training pipeline: dataset steps -> train -> evaluate, linked to a ZenML Model version."""
+"""The training pipeline: dataset steps -> train -> evaluate (-> deploy), linked to a ZenML Model version."""
 
 from __future__ import annotations
 
 from zenml import Model, pipeline
 
 from alpr.coco import SplitSpec
+from alpr.deployment.settings import DeploySettings
 from alpr.model.config import TrainParams
 from alpr.synth import SynthOptions
 from pipelines.dataset import dataset_steps
-from steps import evaluate, train
+from steps import deploy, evaluate, train
 
 MODEL_NAME = "alpr-detector"
 
@@ -24,9 +25,12 @@ def training_pipeline(
     dataset_name: str = "synth-plates",
     catalog_url: str | None = None,
     train_params: TrainParams = TrainParams(),
+    deploy_settings: DeploySettings = DeploySettings(),
 ) -> None:
     dataset = dataset_steps(
         source_uri, synth_images, synth_seed, synth_options, max_bad_fraction, split, dataset_name, catalog_url
     )
     model = train(dataset, params=train_params)
-    evaluate(model, dataset, split="test")
+    evaluation = evaluate(model, dataset, split="test")
+    if deploy_settings.enabled:
+        deploy(model, evaluation, dataset, settings=deploy_settings)

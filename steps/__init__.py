@@ -2,6 +2,7 @@
 
 from steps.catalog_record import catalog_record
 from steps.coco_merge import coco_merge
+from steps.deploy import deploy
 from steps.evaluate import evaluate
 from steps.ingest import ingest
 from steps.labelme_source import labelme_source
@@ -9,5 +10,5 @@ from steps.synthesize_labelme import synthesize_labelme
 from steps.train import train
 
 __all__ = [
-    "catalog_record", "coco_merge", "evaluate", "ingest", "labelme_source", "synthesize_labelme", "train",
+    "catalog_record", "coco_merge", "deploy", "evaluate", "ingest", "labelme_source", "synthesize_labelme", "train",
 ]

@@ -1,0 +1,27 @@
+"""Typed deployment settings (from the pipeline config YAML)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class KubernetesSettings(BaseModel):
+    image: str = "alpr-seldon:0.1.0"
+    namespace: str = "seldon"
+    replicas: int = Field(1, ge=1)
+    storage_secret: str = "alpr-gcs-credentials"
+    ingress_host: str = "localhost"
+    timeout_s: float = 600.0
+
+
+class DeploySettings(BaseModel):
+    enabled: bool = False
+    #: where to deploy: the same step serves both stacks, the config picks the target
+    target: Literal["local", "kubernetes"] = "local"
+    name: str = "alpr"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1)
+    force: bool = False
+    kubernetes: KubernetesSettings = KubernetesSettings()

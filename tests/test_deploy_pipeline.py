@@ -1,0 +1,75 @@
+"""Training pipeline ending in deploy: promotion by the Model Control Plane, real local serving."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def pipeline_args(tmp_path: Path) -> dict:
+    from alpr.model.config import TrainParams
+
+    return dict(
+        synth_images=10, synth_seed=4, catalog_url=f"sqlite:///{tmp_path / 'c.db'}",
+        split={"train": 0.6, "val": 0.2, "test": 0.2},
+        train_params=TrainParams(max_iters=2, batch_size=1, image_size=(320, 240), embed_dims=16, warmup_iters=1),
+    )
+
+
+def test_deploy_promotes_first_keeps_tie_and_force_redeploys(pipeline_args: dict, tiny_dataset: Path) -> None:
+    from zenml.client import Client
+    from zenml.enums import ExecutionStatus, ModelStages
+
+    from alpr.deployment.local import LocalDeployer
+    from pipelines import training_pipeline
+    from pipelines.training import MODEL_NAME
+    from stacks import ensure_stack
+
+    ensure_stack("local")
+    client = Client()
+    port = _free_port()
+    settings = {"enabled": True, "target": "local", "name": "alpr-test", "port": port}
+    try:
+        first = training_pipeline.with_options(enable_cache=False)(**pipeline_args, deploy_settings=settings)
+        first = client.get_pipeline_run(first.id)
+        assert first.status == ExecutionStatus.COMPLETED
+        result = first.steps["deploy"].outputs["deployment"][0].load()
+        assert result["promoted"] and result["url"] == f"http://127.0.0.1:{port}/api/v1.0/predictions"
+        production = client.get_model_version(MODEL_NAME, ModelStages.PRODUCTION)
+        assert production.number == first.model_version.number
+
+        image = next((tiny_dataset / "images").glob("*.jpg")).read_bytes()
+        req = urllib.request.Request(result["url"], data=json.dumps({"binData": base64.b64encode(image).decode()}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            doc = json.loads(resp.read())
+        assert doc["jsonData"]["model"] == {"name": "alpr-test", "version": str(first.model_version.number)}
+
+        # the same data and an equally untrained model: a tie, production stays
+        second = training_pipeline.with_options(enable_cache=False)(**pipeline_args, deploy_settings=settings)
+        kept = client.get_pipeline_run(second.id).steps["deploy"].outputs["deployment"][0].load()
+        assert not kept["promoted"] and "production stays" in kept["reason"]
+        assert kept["serving_version"] == first.model_version.number
+        assert client.get_model_version(MODEL_NAME, ModelStages.PRODUCTION).number == first.model_version.number
+
+        forced = training_pipeline.with_options(enable_cache=False)(
+            **pipeline_args, deploy_settings={**settings, "force": True})
+        forced_run = client.get_pipeline_run(forced.id)
+        out = forced_run.steps["deploy"].outputs["deployment"][0].load()
+        assert out["promoted"] and out["reason"] == "forced"
+        assert client.get_model_version(MODEL_NAME, ModelStages.PRODUCTION).number == forced_run.model_version.number
+        assert LocalDeployer().status("alpr-test")["model_version"] == str(forced_run.model_version.number)
+    finally:
+        LocalDeployer().stop("alpr-test")
