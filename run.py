@@ -6,6 +6,7 @@ where the results are. Everything else lives in pipelines/, steps/ and alpr/.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from alpr.settings import PROJECT_ROOT, apply_environment_defaults
 
 apply_environment_defaults()  # before ZenML is imported: keep its state in .zenml/
 
-DEFAULT_CONFIG = "dataset.yaml"
+DEFAULT_CONFIG = "training.yaml"
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,7 +38,8 @@ DEFAULT_CONFIG = "dataset.yaml"
 @click.option("--no-cache", is_flag=True, help="Re-run every step instead of reusing cached results.")
 @click.pass_context
 def cli(ctx: click.Context, stack: str | None, config: str, no_cache: bool) -> None:
-    """Run an ALPR pipeline end to end (default: the dataset pipeline on generated data)."""
+    """Run an ALPR pipeline end to end (default: configs/training.yaml: data, training, evaluation,
+    deployment), or manage and query local deployments with the commands below."""
     ctx.ensure_object(dict)
     ctx.obj["stack"] = stack
     if ctx.invoked_subcommand is None:
@@ -93,6 +95,109 @@ def _ensure_repository() -> None:
 
     if not (PROJECT_ROOT / ".zen").exists():
         Client.initialize(root=PROJECT_ROOT)
+
+
+
+@cli.command("deploy")
+@click.option("--name", default="alpr", show_default=True, help="Deployment name.")
+@click.option("--version", "version", default="production", show_default=True,
+              help="Model version to serve: a stage (production, staging, latest) or a number.")
+@click.option("--port", default=8000, show_default=True, help="Port of the local predictions endpoint.")
+@click.option("--workers", default=1, show_default=True, help="Model microservice workers.")
+def deploy_command(name: str, version: str, port: int, workers: int) -> None:
+    """Deploy an already trained model locally (no retraining)."""
+    from alpr.deployment.local import DeploymentError, LocalDeployer
+    from pipelines.training import MODEL_NAME
+    from zenml.client import Client
+
+    try:
+        model_version = Client().get_model_version(MODEL_NAME, version)
+    except KeyError:
+        raise click.ClickException(f"no {MODEL_NAME} model version {version!r}; train one with `python run.py`")
+    trained = model_version.get_artifact("trained_model").load()
+    try:
+        record = LocalDeployer().deploy(name, trained.checkpoint_uri, model_version=str(model_version.number),
+                                        port=port, workers=workers)
+    except DeploymentError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"{name}: model {MODEL_NAME} v{model_version.number} serving at {record.predict_url}")
+
+
+@cli.command("status")
+@click.option("--name", help="One deployment (default: all).")
+def status_command(name: str | None) -> None:
+    """Show local deployments: URL, model, processes, readiness."""
+    from alpr.deployment.local import DeploymentError, LocalDeployer
+
+    deployer = LocalDeployer()
+    names = [name] if name else [r.name for r in deployer.list()]
+    if not names:
+        click.echo("no local deployments")
+    for n in names:
+        try:
+            click.echo(json.dumps(deployer.status(n), indent=1))
+        except DeploymentError as exc:
+            raise click.ClickException(str(exc))
+
+
+@cli.command("logs")
+@click.option("--name", default="alpr", show_default=True)
+@click.option("--service", type=click.Choice(["model", "transformer", "router"]), default="model", show_default=True)
+@click.option("--lines", default=50, show_default=True)
+def logs_command(name: str, service: str, lines: int) -> None:
+    """Print the last log lines of one process of a local deployment."""
+    from alpr.deployment.local import DeploymentError, LocalDeployer
+
+    try:
+        click.echo(LocalDeployer().logs(name, service, lines))
+    except DeploymentError as exc:
+        raise click.ClickException(str(exc))
+
+
+@cli.command("stop")
+@click.option("--name", default="alpr", show_default=True)
+def stop_command(name: str) -> None:
+    """Stop a local deployment (all its processes)."""
+    from alpr.deployment.local import LocalDeployer
+
+    stopped = LocalDeployer().stop(name)
+    click.echo(f"{name}: stopped" if stopped else f"{name}: nothing was running")
+
+
+@cli.command("predict")
+@click.argument("image", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", help="Predictions endpoint (default: the local deployment --name).")
+@click.option("--name", default="alpr", show_default=True)
+def predict_command(image: str, url: str | None, name: str) -> None:
+    """Send IMAGE (JPEG or PNG) to the REST endpoint and print the plates read."""
+    import base64
+    import urllib.error
+    import urllib.request
+
+    if url is None:
+        from alpr.deployment.local import LocalDeployer
+
+        record = LocalDeployer().get(name)
+        if record is None:
+            raise click.ClickException(f"no local deployment {name!r}: run `python run.py deploy` or pass --url")
+        url = record.predict_url
+    body = json.dumps({"binData": base64.b64encode(Path(image).read_bytes()).decode()}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as resp:
+            doc = json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        raise click.ClickException(f"{url} answered {err.code}: {err.read().decode(errors='replace')}")
+    except urllib.error.URLError as err:
+        raise click.ClickException(f"{url} is not reachable: {err.reason}")
+    plates = doc["jsonData"]["plates"]
+    for p in plates:
+        click.echo(f"{p['text']}  {p['shape']:<7}  region {p['region']}  type {p['vehicle_type']}  "
+                   f"serial {p['serial']}  score {p['score']:.2f}  bbox {p['bbox']}")
+    if not plates:
+        click.echo("no plates found")
+    model = doc["jsonData"].get("model", {})
+    click.echo(f"(model {model.get('name')} v{model.get('version')})")
 
 
 if __name__ == "__main__":

@@ -71,5 +71,33 @@ def test_deploy_promotes_first_keeps_tie_and_force_redeploys(pipeline_args: dict
         assert out["promoted"] and out["reason"] == "forced"
         assert client.get_model_version(MODEL_NAME, ModelStages.PRODUCTION).number == forced_run.model_version.number
         assert LocalDeployer().status("alpr-test")["model_version"] == str(forced_run.model_version.number)
+        _cli_deploy_predict_stop(tiny_dataset, forced_run.model_version.number)
     finally:
         LocalDeployer().stop("alpr-test")
+        LocalDeployer().stop("alpr-cli")
+
+
+def _cli_deploy_predict_stop(tiny_dataset: Path, production_number: int) -> None:
+    """run.py's deployment commands, as a user types them (same ZenML state)."""
+    import subprocess
+    import sys
+
+    from alpr.settings import PROJECT_ROOT
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "run.py", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              timeout=300)
+
+    port = str(_free_port())
+    out = run("deploy", "--name", "alpr-cli", "--port", port)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"v{production_number} serving at http://127.0.0.1:{port}/api/v1.0/predictions" in out.stdout
+    image = str(next((tiny_dataset / "images").glob("*.jpg")))
+    out = run("predict", image, "--name", "alpr-cli")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"(model alpr-cli v{production_number})" in out.stdout
+    status = run("status", "--name", "alpr-cli")
+    assert '"ready": true' in status.stdout
+    assert "stopped" in run("stop", "--name", "alpr-cli").stdout
+    gone = run("predict", image, "--name", "alpr-cli")
+    assert gone.returncode == 1 and "no local deployment 'alpr-cli'" in gone.stderr
