@@ -177,3 +177,17 @@ def _pid_alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return stat.exists() and stat.read_text().split(") ")[-1].split()[0] != "Z"
+
+
+def test_prometheus_metrics(deployment, jpeg: bytes) -> None:
+    deployer, _ = deployment
+    record = deployer.get(NAME)  # the current processes (an earlier test redeploys)
+    post_json(record.predict_url, {"binData": base64.b64encode(jpeg).decode()})
+    text = {}
+    for svc in record.services:
+        if svc.metrics_port:
+            with urllib.request.urlopen(f"http://127.0.0.1:{svc.metrics_port}/metrics", timeout=10) as resp:
+                text[svc.name] = resp.read().decode()
+    assert "alpr_detector_requests_total" in text["model"]
+    assert "alpr_detector_inference_ms_bucket" in text["model"]  # latency histogram
+    assert "alpr_plates_found_total" in text["transformer"]

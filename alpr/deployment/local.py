@@ -35,6 +35,7 @@ class ServiceProcess:
     http_port: int
     log_file: str
     command: list[str]
+    metrics_port: int = 0  # Prometheus metrics at http://127.0.0.1:<metrics_port>/metrics
 
     def alive(self) -> bool:
         try:
@@ -122,24 +123,29 @@ class LocalDeployer:
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"), workers=workers,
         )
         microservice = str(self.python.with_name("seldon-core-microservice"))
+        # every microservice its own gRPC and metrics ports, so several run on one machine
+        model_grpc, model_metrics, tr_grpc, tr_metrics = _free_ports(4)
         specs = [
-            ("model", model_port, [microservice, "PlateDetector", "--service-type", "MODEL",
-                                   "--http-port", str(model_port), "--workers", str(workers),
-                                   "--grpc-workers", "0", *_side_ports(), "--log-level", "WARNING"]),
-            ("transformer", transformer_port, [microservice, "PlateReader", "--service-type", "TRANSFORMER",
-                                               "--http-port", str(transformer_port), "--workers", "1",
-                                               "--grpc-workers", "0", *_side_ports(), "--log-level", "WARNING"]),
-            ("router", port, [str(self.python), str(SELDON_DIR / "router.py"), "--port", str(port),
-                              "--model", f"http://127.0.0.1:{model_port}",
-                              "--transformer", f"http://127.0.0.1:{transformer_port}"]),
+            ("model", model_port, model_metrics,
+             [microservice, "PlateDetector", "--service-type", "MODEL", "--http-port", str(model_port),
+              "--workers", str(workers), "--grpc-workers", "0", "--grpc-port", str(model_grpc),
+              "--metrics-port", str(model_metrics), "--log-level", "WARNING"]),
+            ("transformer", transformer_port, tr_metrics,
+             [microservice, "PlateReader", "--service-type", "TRANSFORMER", "--http-port", str(transformer_port),
+              "--workers", "1", "--grpc-workers", "0", "--grpc-port", str(tr_grpc),
+              "--metrics-port", str(tr_metrics), "--log-level", "WARNING"]),
+            ("router", port, 0,
+             [str(self.python), str(SELDON_DIR / "router.py"), "--port", str(port),
+              "--model", f"http://127.0.0.1:{model_port}", "--transformer", f"http://127.0.0.1:{transformer_port}"]),
         ]
         try:
-            for svc_name, svc_port, command in specs:
+            for svc_name, svc_port, metrics_port, command in specs:
                 log_file = folder / f"{svc_name}.log"
                 with open(log_file, "ab") as log:
                     proc = subprocess.Popen(command, cwd=SELDON_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, start_new_session=True)
-                record.services.append(ServiceProcess(svc_name, proc.pid, svc_port, str(log_file), command))
+                record.services.append(
+                    ServiceProcess(svc_name, proc.pid, svc_port, str(log_file), command, metrics_port))
                 self._save(record)
             self._wait_ready(record, ready_timeout)
         except Exception:
@@ -193,12 +199,6 @@ class LocalDeployer:
                 return
             time.sleep(0.5)
         raise DeploymentError(f"deployment {record.name} not ready after {timeout:.0f} s; see logs in {self.state_dir / record.name}")
-
-
-def _side_ports() -> list[str]:
-    """Every microservice its own gRPC and metrics ports, so two can run on one machine."""
-    grpc, metrics = _free_ports(2)
-    return ["--grpc-port", str(grpc), "--metrics-port", str(metrics)]
 
 
 def _ready(url: str) -> bool:
