@@ -1,4 +1,4 @@
-"""The training pipeline: dataset steps -> train -> evaluate (-> deploy), linked to a ZenML Model version."""
+"""The training pipeline: dataset steps (-> tune) -> train -> evaluate (-> deploy), linked to a ZenML Model version."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from alpr.coco import SplitSpec
 from alpr.deployment.settings import DeploySettings
 from alpr.model.config import TrainParams
 from alpr.synth import SynthOptions
+from alpr.tuning import TuneConfig
 from pipelines.dataset import dataset_steps
-from steps import deploy, evaluate, train
+from steps import deploy, evaluate, train, tune
 
 MODEL_NAME = "alpr-detector"
 
@@ -25,12 +26,17 @@ def training_pipeline(
     dataset_name: str = "synth-plates",
     catalog_url: str | None = None,
     train_params: TrainParams = TrainParams(),
+    tuning: TuneConfig = TuneConfig(),
     deploy_settings: DeploySettings = DeploySettings(),
 ) -> None:
     dataset = dataset_steps(
         source_uri, synth_images, synth_seed, synth_options, max_bad_fraction, split, dataset_name, catalog_url
     )
-    model = train(dataset, params=train_params)
+    if tuning.enabled:
+        best_params, _, _ = tune(dataset, config=tuning, base_params=train_params, catalog_url=catalog_url)
+        model = train(dataset, params=best_params)
+    else:
+        model = train(dataset, params=train_params)
     evaluation = evaluate(model, dataset, split="test")
     if deploy_settings.enabled:
         deploy(model, evaluation, dataset, settings=deploy_settings)

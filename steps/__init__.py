@@ -8,7 +8,8 @@ from steps.ingest import ingest
 from steps.labelme_source import labelme_source
 from steps.synthesize_labelme import synthesize_labelme
 from steps.train import train
+from steps.tune import tune
 
 __all__ = [
-    "catalog_record", "coco_merge", "deploy", "evaluate", "ingest", "labelme_source", "synthesize_labelme", "train",
+    "catalog_record", "coco_merge", "deploy", "evaluate", "ingest", "labelme_source", "synthesize_labelme", "train", "tune",
 ]

@@ -188,6 +188,8 @@ vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')
 visualizer = dict(type='DetLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(type='LogProcessor', window_size=10, by_epoch=False)
 log_level = 'INFO'
+# a NaN/inf loss stops the run with an error (a failed tuning trial, not a silent one)
+custom_hooks = [dict(type='CheckInvalidLossHook', interval=10)]
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)

@@ -1,0 +1,252 @@
+"""Hyper-parameter search with hyperopt (TPE or random) over the training parameters.
+
+Each trial trains a short schedule on the train split with the same code as the ``train``
+step and scores it on the val split with the same metric code as ``evaluate``. Every trial is
+stored in the catalog database as soon as it ends (``tuning_trials``), keyed by the search
+(space, objective, algorithm, base parameters, dataset): rerunning the same search reuses
+finished trials and continues where it stopped. Trial ``n`` draws its suggestion from a
+generator seeded with ``(seed, n)``, so a resumed search suggests what an uninterrupted one
+would have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import JSON, Integer, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from alpr.catalog import Base, DatasetCatalog
+from alpr.model.config import TrainParams
+
+log = logging.getLogger(__name__)
+Objective = Literal["bbox_mAP", "segm_mAP", "dv_mAP", "eir"]
+
+
+class FloatRange(BaseModel):
+    low: float
+    high: float
+    log: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "FloatRange":
+        if not self.low < self.high:
+            raise ValueError(f"range low {self.low} must be below high {self.high}")
+        if self.log and self.low <= 0:
+            raise ValueError("a log-uniform range needs low > 0")
+        return self
+
+
+class SearchSpace(BaseModel):
+    lr: FloatRange = FloatRange(low=1e-4, high=1e-3, log=True)
+    weight_decay: FloatRange = FloatRange(low=0.01, high=0.1, log=True)
+    embed_dims: list[int] = Field(default_factory=lambda: [16, 32])
+    depths: list[list[int]] = Field(default_factory=lambda: [[2, 2, 2, 2]])
+    image_size: list[tuple[int, int]] = Field(default_factory=lambda: [(640, 480)])
+
+
+class TuneConfig(BaseModel):
+    enabled: bool = False
+    algorithm: Literal["tpe", "random"] = "tpe"
+    max_trials: int = Field(4, ge=1)
+    trial_iters: int = Field(100, ge=1)  # training iterations per trial
+    objective: Objective = "bbox_mAP"  # maximised, as the seed system did
+    seed: int = 0
+    space: SearchSpace = SearchSpace()
+
+
+class Trial(BaseModel):
+    number: int
+    status: Literal["ok", "failed"]
+    params: dict[str, Any]
+    metrics: dict[str, float] = Field(default_factory=dict)
+    duration_s: float = 0.0
+    error: str = ""
+
+
+class TuneResult(BaseModel):
+    search_key: str
+    objective: Objective
+    best_trial: int
+    best_value: float
+    best_params: TrainParams
+    trials: list[Trial]
+
+    def table_markdown(self) -> str:
+        head = "| trial | status | lr | weight decay | embed | depths | size | bbox mAP | dv-mAP | EIR | s | error |"
+        rows = [head, "|" + "---|" * 12]
+        for t in self.trials:
+            p, m = t.params, t.metrics
+            rows.append(
+                f"| {t.number}{' *' if t.number == self.best_trial else ''} | {t.status} | {p.get('lr', 0):.2e} "
+                f"| {p.get('weight_decay', 0):.3f} | {p.get('embed_dims')} | {p.get('depths')} | {p.get('image_size')} "
+                f"| {m.get('bbox_mAP', float('nan')):.3f} | {m.get('dv_mAP', float('nan')):.3f} "
+                f"| {m.get('eir', float('nan')):.3f} | {t.duration_s:.0f} | {t.error[:60]} |"
+            )
+        return f"Objective: {self.objective} (maximised); best trial {self.best_trial}.\n\n" + "\n".join(rows) + "\n"
+
+
+class TrialRow(Base):
+    """One finished hyperopt trial document of one search."""
+
+    __tablename__ = "tuning_trials"
+    __table_args__ = (UniqueConstraint("search_key", "tid", name="uq_search_tid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    search_key: Mapped[str] = mapped_column(String(64))
+    tid: Mapped[int] = mapped_column(Integer)
+    doc: Mapped[dict] = mapped_column(JSON)
+
+
+class TrialStore:
+    """Finished trials of a search, in the catalog database (SQLite or MySQL)."""
+
+    def __init__(self, catalog: DatasetCatalog):
+        self.engine = catalog.engine
+        Base.metadata.create_all(self.engine)
+
+    def load(self, search_key: str) -> list[dict]:
+        with Session(self.engine) as s:
+            rows = s.scalars(select(TrialRow).where(TrialRow.search_key == search_key).order_by(TrialRow.tid))
+            return [_doc_from_json(r.doc) for r in rows]
+
+    def save(self, search_key: str, doc: dict) -> None:
+        with Session(self.engine) as s:
+            s.add(TrialRow(search_key=search_key, tid=int(doc["tid"]), doc=_doc_to_json(doc)))
+            try:
+                s.commit()
+            except IntegrityError:  # already stored (a concurrent or repeated writer)
+                s.rollback()
+
+
+def search_key(config: TuneConfig, base: TrainParams, dataset_hash: str) -> str:
+    """Identity of a search; ``max_trials`` is left out so a longer search continues a shorter one."""
+    payload = {"config": config.model_dump(exclude={"max_trials", "enabled"}), "base": base.model_dump(),
+               "dataset": dataset_hash}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+TrainAndScore = Callable[[TrainParams, Path], dict[str, float]]
+
+
+def train_and_score(params: TrainParams, dataset_dir: Path) -> dict[str, float]:
+    """Train a short schedule and score it on the val split: the ``train``/``evaluate`` code."""
+    from alpr.model.detector import Detector
+    from alpr.model.evaluate import evaluate_detector
+    from alpr.model.train import train_detector
+
+    with tempfile.TemporaryDirectory(prefix="alpr-trial-") as out:
+        result = train_detector(params, dataset_dir, Path(out))
+        report = evaluate_detector(Detector(str(result.checkpoint)), dataset_dir, "val", progress=False)
+    return {k: float(v) for k, v in report.model_dump().items() if isinstance(v, (int, float))}
+
+
+def run_search(
+    config: TuneConfig,
+    base: TrainParams,
+    dataset_dir: Path,
+    store: TrialStore,
+    key: str,
+    train_fn: TrainAndScore = train_and_score,
+) -> TuneResult:
+    from hyperopt import STATUS_FAIL, STATUS_OK, Trials, fmin, hp, rand, tpe
+
+    space = {
+        "lr": _float(hp, "lr", config.space.lr),
+        "weight_decay": _float(hp, "weight_decay", config.space.weight_decay),
+        "embed_dims": hp.choice("embed_dims", config.space.embed_dims),
+        "depths": hp.choice("depths", config.space.depths),
+        "image_size": hp.choice("image_size", [list(s) for s in config.space.image_size]),
+    }
+    trials = Trials()
+    stored = store.load(key)
+    if stored:
+        trials.insert_trial_docs(stored)
+        trials.refresh()
+        log.info("tune: resuming search %s with %d finished trial(s)", key[:12], len(stored))
+
+    def objective(sample: dict[str, Any]) -> dict[str, Any]:
+        sample = {**sample, "depths": list(sample["depths"]), "image_size": tuple(sample["image_size"])}
+        params = base.model_copy(update={**sample, "max_iters": config.trial_iters, "validate_at_end": False,
+                                         "seed": config.seed})
+        started = time.perf_counter()
+        try:
+            TrainParams.model_validate(params.model_dump())
+            metrics = train_fn(params, dataset_dir)
+            bad = [k for k, v in metrics.items() if not math.isfinite(v)]
+            if bad:
+                raise FloatingPointError(f"non-finite metrics: {', '.join(bad)}")
+        except Exception as exc:  # a failed trial is recorded and the search goes on
+            log.warning("tune: trial failed: %s: %s", type(exc).__name__, exc)
+            return {"status": STATUS_FAIL, "failure": f"{type(exc).__name__}: {exc}", "params": _jsonable(sample),
+                    "duration_s": time.perf_counter() - started}
+        return {"status": STATUS_OK, "loss": -metrics[config.objective], "metrics": metrics,
+                "params": _jsonable(sample), "duration_s": time.perf_counter() - started}
+
+    algo = tpe.suggest if config.algorithm == "tpe" else rand.suggest
+    for n in range(len(trials.trials), config.max_trials):
+        fmin(objective, space, algo=algo, max_evals=n + 1, trials=trials,
+             rstate=np.random.default_rng([config.seed, n]), show_progressbar=False)
+        store.save(key, trials.trials[-1])
+        log.info("tune: trial %d/%d done", n + 1, config.max_trials)
+
+    table = [_trial(doc) for doc in trials.trials[: config.max_trials]]
+    ok = [t for t in table if t.status == "ok"]
+    if not ok:
+        reasons = "; ".join(f"trial {t.number}: {t.error}" for t in table)
+        raise RuntimeError(f"all {len(table)} tuning trials failed: {reasons}")
+    best = max(ok, key=lambda t: t.metrics[config.objective])
+    best_params = base.model_copy(update={k: (tuple(v) if k == "image_size" else v) for k, v in best.params.items()})
+    return TuneResult(search_key=key, objective=config.objective, best_trial=best.number,
+                      best_value=best.metrics[config.objective], best_params=best_params, trials=table)
+
+
+def _trial(doc: dict) -> Trial:
+    result = doc["result"]
+    return Trial(
+        number=int(doc["tid"]),
+        status="ok" if result.get("status") == "ok" else "failed",
+        params=result.get("params", {}),
+        metrics=result.get("metrics", {}),
+        duration_s=float(result.get("duration_s", 0.0)),
+        error=result.get("failure", ""),
+    )
+
+
+def _float(hp, name: str, r: FloatRange):
+    if r.log:
+        return hp.loguniform(name, math.log(r.low), math.log(r.high))
+    return hp.uniform(name, r.low, r.high)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else list(v)))
+
+
+_DATETIME_KEYS = ("book_time", "refresh_time")
+
+
+def _doc_to_json(doc: dict) -> dict:
+    out = {k: v for k, v in doc.items() if k not in _DATETIME_KEYS}
+    for k in _DATETIME_KEYS:
+        out[k] = doc[k].isoformat() if isinstance(doc.get(k), datetime) else None
+    return _jsonable(out)
+
+
+def _doc_from_json(doc: dict) -> dict:
+    out = dict(doc)
+    for k in _DATETIME_KEYS:
+        out[k] = datetime.fromisoformat(doc[k]) if doc.get(k) else None
+    return out

@@ -1,0 +1,116 @@
+"""hyperopt search through the real training code; failures, resume, and best params reaching train."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from alpr.catalog import DatasetCatalog
+from alpr.model.config import TrainParams
+from alpr.tuning import FloatRange, SearchSpace, TrialStore, TuneConfig, run_search, search_key, train_and_score
+
+SPACE = SearchSpace(lr=FloatRange(low=1e-4, high=1e-3, log=True), weight_decay=FloatRange(low=0.01, high=0.1),
+                    embed_dims=[8, 16], depths=[[1, 1, 1, 1], [2, 2, 2, 2]], image_size=[(320, 240)])
+BASE = TrainParams(max_iters=50, batch_size=1, warmup_iters=1, image_size=(320, 240), embed_dims=16)
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> TrialStore:
+    return TrialStore(DatasetCatalog(f"sqlite:///{tmp_path / 'catalog.db'}"))
+
+
+def test_tiny_search_with_real_training_and_a_failing_trial(tiny_dataset: Path, store: TrialStore) -> None:
+    config = TuneConfig(enabled=True, max_trials=3, trial_iters=2, objective="bbox_mAP", seed=1, space=SPACE)
+    calls = []
+
+    def train_fn(params: TrainParams, dataset_dir: Path) -> dict[str, float]:
+        calls.append(params)
+        if len(calls) == 2:
+            raise MemoryError("out of memory (injected)")
+        return train_and_score(params, dataset_dir)
+
+    result = run_search(config, BASE, tiny_dataset, store, "search-a", train_fn=train_fn)
+    assert [t.status for t in result.trials] == ["ok", "failed", "ok"]
+    assert result.trials[1].error == "MemoryError: out of memory (injected)"
+    assert all(p.max_iters == 2 and p.seed == 1 for p in calls)  # trials use the short schedule
+    ok = [t for t in result.trials if t.status == "ok"]
+    assert {"bbox_mAP", "dv_mAP", "eir"} <= set(ok[0].metrics) and ok[0].duration_s > 0
+    assert result.best_trial in {t.number for t in ok}
+    best = result.trials[result.best_trial]
+    assert result.best_params.lr == pytest.approx(best.params["lr"])
+    assert result.best_params.max_iters == 50  # the full schedule comes from the base parameters
+    assert "| trial | status |" in result.table_markdown()
+
+
+def _fake_score(params: TrainParams, dataset_dir: Path) -> dict[str, float]:
+    """Deterministic score of the parameters (no training): resume logic only."""
+    value = 1.0 - abs(params.lr - 5e-4) * 1000 - params.weight_decay
+    return {"bbox_mAP": value, "segm_mAP": 0.0, "dv_mAP": 0.0, "eir": 0.0}
+
+
+def test_resume_reuses_finished_trials_and_continues_identically(store: TrialStore, tmp_path: Path) -> None:
+    short = TuneConfig(enabled=True, max_trials=2, trial_iters=1, seed=5, space=SPACE)
+    longer = short.model_copy(update={"max_trials": 4})
+    key = search_key(short, BASE, "dataset-hash")
+    assert key == search_key(longer, BASE, "dataset-hash")  # same search, more trials
+
+    counted = []
+
+    def counting(params, d):
+        counted.append(params)
+        return _fake_score(params, d)
+
+    first = run_search(short, BASE, tmp_path, store, key, train_fn=counting)
+    assert len(counted) == 2
+    resumed = run_search(longer, BASE, tmp_path, store, key, train_fn=counting)
+    assert len(counted) == 4  # only the two new trials ran
+    assert [t.params for t in resumed.trials[:2]] == [t.params for t in first.trials]
+
+    other_store = TrialStore(DatasetCatalog(f"sqlite:///{tmp_path / 'fresh.db'}"))
+    straight = run_search(longer, BASE, tmp_path, other_store, key, train_fn=_fake_score)
+    assert [t.params for t in straight.trials] == [t.params for t in resumed.trials]
+    assert run_search(longer, BASE, tmp_path, store, key, train_fn=counting).best_trial == resumed.best_trial
+    assert len(counted) == 4  # a finished search runs nothing
+
+
+def test_all_trials_failing_fails_the_search(store: TrialStore, tmp_path: Path) -> None:
+    def broken(params, d):
+        raise FloatingPointError("loss became NaN")
+
+    config = TuneConfig(enabled=True, max_trials=2, trial_iters=1, space=SPACE, algorithm="random")
+    with pytest.raises(RuntimeError, match="all 2 tuning trials failed: trial 0: FloatingPointError: loss became NaN"):
+        run_search(config, BASE, tmp_path, store, "search-b", train_fn=broken)
+
+
+def test_space_validation() -> None:
+    with pytest.raises(ValueError, match="log-uniform range needs low > 0"):
+        FloatRange(low=0, high=1, log=True)
+
+
+def test_best_params_reach_train_in_pipeline(tmp_path: Path) -> None:
+    from zenml.client import Client
+    from zenml.enums import ExecutionStatus
+
+    from pipelines import training_pipeline
+    from stacks import ensure_stack
+
+    ensure_stack("local")
+    tuning = TuneConfig(enabled=True, max_trials=2, trial_iters=1, seed=3, space=SPACE, algorithm="random")
+    base = TrainParams(max_iters=2, batch_size=1, warmup_iters=1, image_size=(320, 240), embed_dims=16)
+    run = training_pipeline.with_options(enable_cache=False)(
+        synth_images=10, synth_seed=6, catalog_url=f"sqlite:///{tmp_path / 'c.db'}",
+        split={"train": 0.6, "val": 0.2, "test": 0.2}, train_params=base, tuning=tuning,
+    )
+    run = Client().get_pipeline_run(run.id)
+    assert run.status == ExecutionStatus.COMPLETED
+    result = run.steps["tune"].outputs["tuning_result"][0].load()
+    assert len(result.trials) == 2
+    assert "| trial | status |" in str(run.steps["tune"].outputs["trials_table"][0].load())
+    trained = run.steps["train"].outputs["trained_model"][0].load()
+    stored = torch.load(trained.checkpoint_uri, weights_only=True)["params"]
+    best = result.best_params.model_dump(mode="json")
+    for key in ("lr", "weight_decay", "embed_dims", "depths"):
+        assert stored[key] == best[key], key
+    assert stored["max_iters"] == 2  # the full schedule, not the trials'
