@@ -162,6 +162,7 @@ def run_search(
     train_fn: TrainAndScore = train_and_score,
 ) -> TuneResult:
     from hyperopt import STATUS_FAIL, STATUS_OK, Trials, fmin, hp, rand, tpe
+    from hyperopt.exceptions import AllTrialsFailed
 
     space = {
         "lr": _float(hp, "lr", config.space.lr),
@@ -197,8 +198,11 @@ def run_search(
 
     algo = tpe.suggest if config.algorithm == "tpe" else rand.suggest
     for n in range(len(trials.trials), config.max_trials):
-        fmin(objective, space, algo=algo, max_evals=n + 1, trials=trials,
-             rstate=np.random.default_rng([config.seed, n]), show_progressbar=False)
+        try:
+            fmin(objective, space, algo=algo, max_evals=n + 1, trials=trials,
+                 rstate=np.random.default_rng([config.seed, n]), show_progressbar=False, return_argmin=False)
+        except AllTrialsFailed:  # hyperopt's bookkeeping when no trial succeeded yet; the trial is recorded
+            pass
         store.save(key, trials.trials[-1])
         log.info("tune: trial %d/%d done", n + 1, config.max_trials)
 

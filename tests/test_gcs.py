@@ -24,3 +24,16 @@ def test_generate_ingest_merge_on_gcs(gcs_emulator: str) -> None:
     local = dataset.local_dir()  # tools that need real paths get a local copy
     coco = COCO(str(local / "annotations" / "train.json"))
     assert all((local / i["file_name"]).is_file() for i in coco.loadImgs(coco.getImgIds()))
+
+
+def test_checkpoint_saves_and_loads_from_gcs(gcs_emulator: str, trained) -> None:
+    """The serving side loads the one-file checkpoint from a gs:// URI as well as from a path."""
+    warnings.simplefilter("ignore", FutureWarning)
+    from alpr.model.checkpoint import load_checkpoint, save_checkpoint
+    from alpr.model.detector import Detector
+
+    local = load_checkpoint(str(trained.checkpoint))
+    save_checkpoint(local, "gs://alpr/models/v1/model.pth")
+    remote = load_checkpoint("gs://alpr/models/v1/model.pth")
+    assert remote.config_text == local.config_text and remote.params == local.params
+    assert Detector("gs://alpr/models/v1/model.pth").classes == local.classes
