@@ -11,6 +11,7 @@ would have.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -64,6 +65,8 @@ class TuneConfig(BaseModel):
     trial_iters: int = Field(100, ge=1)  # training iterations per trial
     objective: Objective = "bbox_mAP"  # maximised, as the seed system did
     seed: int = 0
+    #: >1: that many tune_worker steps share the search (in parallel on Kubeflow)
+    workers: int = Field(1, ge=1)
     space: SearchSpace = SearchSpace()
 
 
@@ -110,8 +113,20 @@ class TrialRow(Base):
     doc: Mapped[dict] = mapped_column(JSON)
 
 
+class TrialClaim(Base):
+    """A trial number taken by a worker; it runs once, whoever runs it."""
+
+    __tablename__ = "tuning_claims"
+    __table_args__ = (UniqueConstraint("search_key", "tid", name="uq_claim_search_tid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    search_key: Mapped[str] = mapped_column(String(64))
+    tid: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str] = mapped_column(String(128))
+
+
 class TrialStore:
-    """Finished trials of a search, in the catalog database (SQLite or MySQL)."""
+    """Finished trials of a search and the claims of running ones, in the catalog database."""
 
     def __init__(self, catalog: DatasetCatalog):
         self.engine = catalog.engine
@@ -121,6 +136,28 @@ class TrialStore:
         with Session(self.engine) as s:
             rows = s.scalars(select(TrialRow).where(TrialRow.search_key == search_key).order_by(TrialRow.tid))
             return [_doc_from_json(r.doc) for r in rows]
+
+    def claim(self, search_key: str, tid: int, worker: str) -> bool:
+        """Take trial ``tid`` for ``worker``; False if another worker has it."""
+        with Session(self.engine) as s:
+            s.add(TrialClaim(search_key=search_key, tid=tid, worker=worker))
+            try:
+                s.commit()
+                return True
+            except IntegrityError:
+                s.rollback()
+                return False
+
+    def release_unfinished(self, search_key: str) -> int:
+        """Drop claims of trials that never finished (an interrupted run); return how many."""
+        finished = {d["tid"] for d in self.load(search_key)}
+        with Session(self.engine) as s:
+            stale = [c for c in s.scalars(select(TrialClaim).where(TrialClaim.search_key == search_key))
+                     if c.tid not in finished]
+            for c in stale:
+                s.delete(c)
+            s.commit()
+            return len(stale)
 
     def save(self, search_key: str, doc: dict) -> None:
         with Session(self.engine) as s:
@@ -133,7 +170,7 @@ class TrialStore:
 
 def search_key(config: TuneConfig, base: TrainParams, dataset_hash: str) -> str:
     """Identity of a search; ``max_trials`` is left out so a longer search continues a shorter one."""
-    payload = {"config": config.model_dump(exclude={"max_trials", "enabled"}), "base": base.model_dump(),
+    payload = {"config": config.model_dump(exclude={"max_trials", "enabled", "workers"}), "base": base.model_dump(),
                "dataset": dataset_hash}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -161,6 +198,28 @@ def run_search(
     key: str,
     train_fn: TrainAndScore = train_and_score,
 ) -> TuneResult:
+    """The whole search in this process: free stale claims, run the missing trials, collect."""
+    store.release_unfinished(key)
+    run_trials(config, base, dataset_dir, store, key, train_fn)
+    return collect(config, base, store, key)
+
+
+def run_trials(
+    config: TuneConfig,
+    base: TrainParams,
+    dataset_dir: Path,
+    store: TrialStore,
+    key: str,
+    train_fn: TrainAndScore = train_and_score,
+    worker: str = "main",
+) -> int:
+    """Run the search's missing trials that no other worker has claimed; return how many ran.
+
+    Several workers (processes, machines, parallel pipeline steps) may run this at once on one
+    search: each trial number is claimed in the database before it runs, so none runs twice.
+    Trial ``n`` is suggested from the trials finished at that moment, with a generator seeded
+    by ``(seed, n)``: one worker reproduces a sequential search exactly.
+    """
     from hyperopt import STATUS_FAIL, STATUS_OK, Trials, fmin, hp, rand, tpe
     from hyperopt.exceptions import AllTrialsFailed
 
@@ -171,12 +230,6 @@ def run_search(
         "depths": hp.choice("depths", config.space.depths),
         "image_size": hp.choice("image_size", [list(s) for s in config.space.image_size]),
     }
-    trials = Trials()
-    stored = store.load(key)
-    if stored:
-        trials.insert_trial_docs(stored)
-        trials.refresh()
-        log.info("tune: resuming search %s with %d finished trial(s)", key[:12], len(stored))
 
     def objective(sample: dict[str, Any]) -> dict[str, Any]:
         sample = {**sample, "depths": list(sample["depths"]), "image_size": tuple(sample["image_size"])}
@@ -197,16 +250,29 @@ def run_search(
                 "params": _jsonable(sample), "duration_s": time.perf_counter() - started}
 
     algo = tpe.suggest if config.algorithm == "tpe" else rand.suggest
-    for n in range(len(trials.trials), config.max_trials):
+    ran = 0
+    for n in range(config.max_trials):
+        finished = store.load(key)
+        if any(d["tid"] == n for d in finished) or not store.claim(key, n, worker):
+            continue
+        trials = Trials()
+        if finished:
+            trials.insert_trial_docs([_renumbered(d, i) for i, d in enumerate(finished)])
+            trials.refresh()
         try:
-            fmin(objective, space, algo=algo, max_evals=n + 1, trials=trials,
+            fmin(objective, space, algo=algo, max_evals=len(finished) + 1, trials=trials,
                  rstate=np.random.default_rng([config.seed, n]), show_progressbar=False, return_argmin=False)
         except AllTrialsFailed:  # hyperopt's bookkeeping when no trial succeeded yet; the trial is recorded
             pass
-        store.save(key, trials.trials[-1])
-        log.info("tune: trial %d/%d done", n + 1, config.max_trials)
+        store.save(key, _renumbered(trials.trials[-1], n))
+        ran += 1
+        log.info("tune: trial %d/%d done (worker %s)", n + 1, config.max_trials, worker)
+    return ran
 
-    table = [_trial(doc) for doc in trials.trials[: config.max_trials]]
+
+def collect(config: TuneConfig, base: TrainParams, store: TrialStore, key: str) -> TuneResult:
+    """The search's result from its stored trials: the table and the best parameters."""
+    table = [_trial(doc) for doc in store.load(key) if doc["tid"] < config.max_trials]
     ok = [t for t in table if t.status == "ok"]
     if not ok:
         reasons = "; ".join(f"trial {t.number}: {t.error}" for t in table)
@@ -215,6 +281,15 @@ def run_search(
     best_params = base.model_copy(update={k: (tuple(v) if k == "image_size" else v) for k, v in best.params.items()})
     return TuneResult(search_key=key, objective=config.objective, best_trial=best.number,
                       best_value=best.metrics[config.objective], best_params=best_params, trials=table)
+
+
+def _renumbered(doc: dict, tid: int) -> dict:
+    """A trial document carrying trial number ``tid`` (hyperopt keeps it in three places)."""
+    out = copy.deepcopy(doc)
+    out["tid"] = tid
+    out["misc"]["tid"] = tid
+    out["misc"]["idxs"] = {k: ([tid] if v else []) for k, v in out["misc"]["idxs"].items()}
+    return out
 
 
 def _trial(doc: dict) -> Trial:

@@ -10,7 +10,7 @@ from alpr.model.config import TrainParams
 from alpr.synth import SynthOptions
 from alpr.tuning import TuneConfig
 from pipelines.dataset import dataset_steps
-from steps import deploy, evaluate, train, tune
+from steps import deploy, evaluate, train, tune, tune_prepare, tune_select, tune_worker
 
 MODEL_NAME = "alpr-detector"
 
@@ -32,7 +32,16 @@ def training_pipeline(
     dataset = dataset_steps(
         source_uri, synth_images, synth_seed, synth_options, max_bad_fraction, split, dataset_name, catalog_url
     )
-    if tuning.enabled:
+    if tuning.enabled and tuning.workers > 1:
+        search = tune_prepare(dataset, config=tuning, base_params=train_params, catalog_url=catalog_url)
+        workers = [f"tune_worker_{i}" for i in range(tuning.workers)]
+        for i, worker_id in enumerate(workers):
+            tune_worker(dataset, search, config=tuning, base_params=train_params, catalog_url=catalog_url,
+                        worker=i, id=worker_id)
+        best_params, _, _ = tune_select(search, config=tuning, base_params=train_params, catalog_url=catalog_url,
+                                        after=workers)
+        model = train(dataset, params=best_params)
+    elif tuning.enabled:
         best_params, _, _ = tune(dataset, config=tuning, base_params=train_params, catalog_url=catalog_url)
         model = train(dataset, params=best_params)
     else:

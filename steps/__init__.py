@@ -8,8 +8,9 @@ from steps.ingest import ingest
 from steps.labelme_source import labelme_source
 from steps.synthesize_labelme import synthesize_labelme
 from steps.train import train
-from steps.tune import tune
+from steps.tune import tune, tune_prepare, tune_select, tune_worker
 
 __all__ = [
     "catalog_record", "coco_merge", "deploy", "evaluate", "ingest", "labelme_source", "synthesize_labelme", "train", "tune",
+    "tune_prepare", "tune_select", "tune_worker",
 ]

@@ -114,3 +114,73 @@ def test_best_params_reach_train_in_pipeline(tmp_path: Path) -> None:
     for key in ("lr", "weight_decay", "embed_dims", "depths"):
         assert stored[key] == best[key], key
     assert stored["max_iters"] == 2  # the full schedule, not the trials'
+
+
+def _slow_fake_score(params: TrainParams, dataset_dir: Path) -> dict[str, float]:
+    import time
+
+    time.sleep(0.3)
+    return _fake_score(params, dataset_dir)
+
+
+def _worker(url: str, key: str, name: str, out: str) -> None:
+    from alpr.tuning import run_trials
+
+    config = TuneConfig(enabled=True, max_trials=6, trial_iters=1, seed=2, space=SPACE, algorithm="random")
+    ran = run_trials(config, BASE, Path("."), TrialStore(DatasetCatalog(url)), key, _slow_fake_score, worker=name)
+    Path(out).write_text(str(ran))
+
+
+def test_parallel_workers_share_one_search(tmp_path: Path) -> None:
+    """Two processes on one search (as parallel pipeline steps would): every trial runs once."""
+    import multiprocessing as mp
+
+    from alpr.tuning import collect
+
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    TrialStore(DatasetCatalog(url))  # schema first
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_worker, args=(url, "search-p", f"w{i}", str(tmp_path / f"w{i}"))) for i in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    counts = [int((tmp_path / f"w{i}").read_text()) for i in range(2)]
+    assert sum(counts) == 6 and all(c >= 1 for c in counts)  # both worked, nothing twice
+    store = TrialStore(DatasetCatalog(url))
+    assert sorted(d["tid"] for d in store.load("search-p")) == list(range(6))
+    config = TuneConfig(enabled=True, max_trials=6, trial_iters=1, seed=2, space=SPACE, algorithm="random")
+    result = collect(config, BASE, store, "search-p")
+    assert [t.number for t in result.trials] == list(range(6)) and all(t.status == "ok" for t in result.trials)
+
+
+def test_interrupted_trial_is_run_again(store: TrialStore, tmp_path: Path) -> None:
+    config = TuneConfig(enabled=True, max_trials=3, trial_iters=1, seed=4, space=SPACE)
+    assert store.claim("search-i", 1, "a-worker-that-died")  # claimed, never finished
+    result = run_search(config, BASE, tmp_path, store, "search-i", train_fn=_fake_score)
+    assert [t.number for t in result.trials] == [0, 1, 2]
+
+
+def test_parallel_tune_steps_in_pipeline(tmp_path: Path) -> None:
+    """workers: 2 -> tune_prepare, two tune_worker steps, tune_select; every trial once."""
+    from zenml.client import Client
+    from zenml.enums import ExecutionStatus
+
+    from pipelines import training_pipeline
+    from stacks import ensure_stack
+
+    ensure_stack("local")
+    tuning = TuneConfig(enabled=True, max_trials=2, trial_iters=1, seed=8, space=SPACE, algorithm="random", workers=2)
+    base = TrainParams(max_iters=1, batch_size=1, warmup_iters=1, image_size=(320, 240), embed_dims=16)
+    run = training_pipeline.with_options(enable_cache=False)(
+        synth_images=10, synth_seed=6, catalog_url=f"sqlite:///{tmp_path / 'c.db'}",
+        split={"train": 0.6, "val": 0.2, "test": 0.2}, train_params=base, tuning=tuning,
+    )
+    run = Client().get_pipeline_run(run.id)
+    assert run.status == ExecutionStatus.COMPLETED
+    assert {"tune_prepare", "tune_worker_0", "tune_worker_1", "tune_select", "train"} <= set(run.steps)
+    ran = [run.steps[f"tune_worker_{i}"].outputs["trials_run"][0].load() for i in range(2)]
+    assert sum(ran) == 2
+    result = run.steps["tune_select"].outputs["tuning_result"][0].load()
+    assert [t.number for t in result.trials] == [0, 1]
