@@ -65,6 +65,9 @@ class TuneConfig(BaseModel):
     trial_iters: int = Field(100, ge=1)  # training iterations per trial
     objective: Objective = "bbox_mAP"  # maximised, as the seed system did
     seed: int = 0
+    #: when no trial scores above 0 (schedules too short to learn anything), train with the
+    #: base parameters instead of an arbitrary trial's
+    keep_base_without_signal: bool = True
     #: >1: that many tune_worker steps share the search (in parallel on Kubeflow)
     workers: int = Field(1, ge=1)
     space: SearchSpace = SearchSpace()
@@ -98,7 +101,9 @@ class TuneResult(BaseModel):
                 f"| {m.get('bbox_mAP', float('nan')):.3f} | {m.get('dv_mAP', float('nan')):.3f} "
                 f"| {m.get('eir', float('nan')):.3f} | {t.duration_s:.0f} | {t.error[:60]} |"
             )
-        return f"Objective: {self.objective} (maximised); best trial {self.best_trial}.\n\n" + "\n".join(rows) + "\n"
+        best = (f"best trial {self.best_trial}" if self.best_trial >= 0
+                else "no trial scored above 0: training keeps the base parameters")
+        return f"Objective: {self.objective} (maximised); {best}.\n\n" + "\n".join(rows) + "\n"
 
 
 class TrialRow(Base):
@@ -170,7 +175,8 @@ class TrialStore:
 
 def search_key(config: TuneConfig, base: TrainParams, dataset_hash: str) -> str:
     """Identity of a search; ``max_trials`` is left out so a longer search continues a shorter one."""
-    payload = {"config": config.model_dump(exclude={"max_trials", "enabled", "workers"}), "base": base.model_dump(),
+    exclude = {"max_trials", "enabled", "workers", "keep_base_without_signal"}
+    payload = {"config": config.model_dump(exclude=exclude), "base": base.model_dump(),
                "dataset": dataset_hash}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -278,9 +284,14 @@ def collect(config: TuneConfig, base: TrainParams, store: TrialStore, key: str) 
         reasons = "; ".join(f"trial {t.number}: {t.error}" for t in table)
         raise RuntimeError(f"all {len(table)} tuning trials failed: {reasons}")
     best = max(ok, key=lambda t: t.metrics[config.objective])
+    value = best.metrics[config.objective]
+    if value <= 0 and config.keep_base_without_signal:
+        log.warning("tune: no trial scored %s above 0; training keeps the base parameters", config.objective)
+        return TuneResult(search_key=key, objective=config.objective, best_trial=-1, best_value=value,
+                          best_params=base, trials=table)
     best_params = base.model_copy(update={k: (tuple(v) if k == "image_size" else v) for k, v in best.params.items()})
     return TuneResult(search_key=key, objective=config.objective, best_trial=best.number,
-                      best_value=best.metrics[config.objective], best_params=best_params, trials=table)
+                      best_value=value, best_params=best_params, trials=table)
 
 
 def _renumbered(doc: dict, tid: int) -> dict:

@@ -22,7 +22,8 @@ def store(tmp_path: Path) -> TrialStore:
 
 
 def test_tiny_search_with_real_training_and_a_failing_trial(tiny_dataset: Path, store: TrialStore) -> None:
-    config = TuneConfig(enabled=True, max_trials=3, trial_iters=2, objective="bbox_mAP", seed=1, space=SPACE)
+    config = TuneConfig(enabled=True, max_trials=3, trial_iters=2, objective="bbox_mAP", seed=1, space=SPACE,
+                        keep_base_without_signal=False)  # 2 iterations score 0: still pick a trial
     calls = []
 
     def train_fn(params: TrainParams, dataset_dir: Path) -> dict[str, float]:
@@ -84,6 +85,16 @@ def test_all_trials_failing_fails_the_search(store: TrialStore, tmp_path: Path) 
         run_search(config, BASE, tmp_path, store, "search-b", train_fn=broken)
 
 
+def test_no_signal_keeps_base_parameters(store: TrialStore, tmp_path: Path) -> None:
+    def zero(params, d):
+        return {"bbox_mAP": 0.0, "segm_mAP": 0.0, "dv_mAP": 0.0, "eir": 0.0}
+
+    config = TuneConfig(enabled=True, max_trials=2, trial_iters=1, space=SPACE)
+    result = run_search(config, BASE, tmp_path, store, "search-z", train_fn=zero)
+    assert result.best_trial == -1 and result.best_params == BASE
+    assert "training keeps the base parameters" in result.table_markdown()
+
+
 def test_space_validation() -> None:
     with pytest.raises(ValueError, match="log-uniform range needs low > 0"):
         FloatRange(low=0, high=1, log=True)
@@ -97,7 +108,8 @@ def test_best_params_reach_train_in_pipeline(tmp_path: Path) -> None:
     from stacks import ensure_stack
 
     ensure_stack("local")
-    tuning = TuneConfig(enabled=True, max_trials=2, trial_iters=1, seed=3, space=SPACE, algorithm="random")
+    tuning = TuneConfig(enabled=True, max_trials=2, trial_iters=1, seed=3, space=SPACE, algorithm="random",
+                        keep_base_without_signal=False)
     base = TrainParams(max_iters=2, batch_size=1, warmup_iters=1, image_size=(320, 240), embed_dims=16)
     run = training_pipeline.with_options(enable_cache=False)(
         synth_images=10, synth_seed=6, catalog_url=f"sqlite:///{tmp_path / 'c.db'}",
