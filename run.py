@@ -70,7 +70,6 @@ def run_pipeline(stack: str | None, config_path: Path, no_cache: bool) -> None:
             f"{config_path}: extra.pipeline must be one of {sorted(PIPELINES)}, got {pipeline_name!r}",
             param_hint="--config",
         )
-    _ensure_repository()
     if stack:
         ensure_stack(stack)
     active = Client().active_stack_model.name
@@ -87,15 +86,6 @@ def run_pipeline(stack: str | None, config_path: Path, no_cache: bool) -> None:
     if status != ExecutionStatus.COMPLETED:
         click.echo(f"run {run.name} did not complete (status: {status.value})", err=True)
         sys.exit(1)
-
-
-def _ensure_repository() -> None:
-    """ZenML's source root is the project root (``.zen/``), wherever run.py is called from."""
-    from zenml.client import Client
-
-    if not (PROJECT_ROOT / ".zen").exists():
-        Client.initialize(root=PROJECT_ROOT)
-
 
 
 @cli.command("deploy")

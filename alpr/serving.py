@@ -14,6 +14,7 @@ import io
 import os
 from typing import Any
 
+import cv2
 import numpy as np
 
 from alpr.model.detector import DetectedObject
@@ -71,12 +72,12 @@ def decode_image(data: bytes) -> np.ndarray:
             if img.width * img.height > DEFAULT_MAX_PIXELS:
                 raise BadRequest(f"image is {img.width}x{img.height} pixels, over the limit", 413, "TOO_LARGE")
             img.load()  # raises on truncated data
-            rgb = np.asarray(img.convert("RGB"))
+            rgb = np.asarray(img if img.mode == "RGB" else img.convert("RGB"))
     except UnidentifiedImageError as exc:
         raise BadRequest("binData is not a JPEG or PNG image") from exc
     except (OSError, SyntaxError) as exc:
         raise BadRequest(f"image data is corrupt or truncated: {exc}") from exc
-    return np.ascontiguousarray(rgb[..., ::-1])
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
 def detections_response(objects: list[DetectedObject], image: np.ndarray, model: dict) -> dict:

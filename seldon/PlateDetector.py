@@ -25,6 +25,11 @@ class PlateDetector:
         self._last = {"inference_ms": 0.0, "detections": 0}
 
     def load(self) -> None:
+        threads = os.environ.get("ALPR_TORCH_THREADS")
+        if threads:  # several workers on few cores: one thread pool each, not one per core each
+            import torch
+
+            torch.set_num_threads(int(threads))
         if not self.model_uri:
             raise RuntimeError("no model: set MODEL_URI to the checkpoint (path or gs:// URI)")
         self.detector = Detector(self.model_uri, score_threshold=float(os.environ.get("ALPR_SCORE_THRESHOLD", 0.3)))

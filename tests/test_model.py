@@ -19,8 +19,8 @@ def test_training_writes_checkpoint_and_tensorboard(trained) -> None:
     assert trained.checkpoint.is_file()
     assert trained.tensorboard_dir is not None
     assert list(trained.tensorboard_dir.glob("events.out.tfevents.*"))
-    assert "coco/bbox_mAP" in trained.val_metrics and "coco/segm_mAP" in trained.val_metrics
-    assert {"alpr/eir", "alpr/dv_mAP", "alpr/char_accuracy"} <= set(trained.val_metrics)
+    # mmdet's CocoMetric reports nothing when a barely trained model detects nothing; ours always does
+    assert {"alpr/eir", "alpr/dv_mAP", "alpr/char_accuracy", "alpr/bbox_mAP", "alpr/segm_mAP"} <= set(trained.val_metrics)
     assert trained.wall_time_s > 0 and trained.peak_rss_mb > 100
 
 
@@ -99,3 +99,16 @@ def test_config_points_each_split_at_its_own_file(tiny_dataset: Path, tiny_param
     assert all(m.ann_file.endswith("/annotations/test.json") for m in cfg.test_evaluator)
     assert cfg.model.backbone.embed_dims == 16 and cfg.model.neck.in_channels == [16, 32, 64, 128]
     assert all(t.type != "RandomFlip" for t in cfg.train_dataloader.dataset.pipeline)  # flips mirror text
+
+
+def test_outline_follows_the_mask() -> None:
+    import numpy as np
+
+    from alpr.model.detector import DetectedObject
+
+    mask = np.zeros((480, 640), bool)
+    mask[100:150, 200:300] = True
+    outline = DetectedObject("l_board", 0.9, (200.0, 100.0, 300.0, 150.0), mask).outline()
+    xs, ys = [p[0] for p in outline], [p[1] for p in outline]
+    assert (min(xs), max(xs), min(ys), max(ys)) == (200.0, 299.0, 100.0, 149.0)
+    assert DetectedObject("0", 0.9, (10.0, 10.0, 20.0, 20.0), np.zeros((480, 640), bool)).outline() is None

@@ -58,8 +58,10 @@ def render_seldon_deployment(spec: SeldonSpec) -> dict[str, Any]:
             "livenessProbe": _probe(initial_delay=60 if node == MODEL_NODE else 15, period=10, failures=6),
         }
 
+    cpus = _cpu_count(spec.model_resources.get("limits", {}).get("cpu", "1"))
     model_env = [
         {"name": "MODEL_URI", "value": "/mnt/models/model.pth"},
+        {"name": "ALPR_TORCH_THREADS", "value": str(max(1, cpus // spec.workers))},
         {"name": "ALPR_MODEL_NAME", "value": spec.name},
         {"name": "ALPR_MODEL_VERSION", "value": str(spec.model_version)},
     ]
@@ -139,6 +141,12 @@ def apply_seldon_deployment(api, manifest: dict[str, Any], timeout: float = 600.
         if time.monotonic() > deadline:
             raise TimeoutError(f"SeldonDeployment {namespace}/{name} not Available after {timeout:.0f} s (state {state})")
         time.sleep(poll)
+
+
+def _cpu_count(quantity: str) -> int:
+    """Whole CPUs of a Kubernetes CPU quantity ("2", "1500m")."""
+    q = str(quantity)
+    return int(q[:-1]) // 1000 if q.endswith("m") else int(float(q))
 
 
 def _probe(initial_delay: int, period: int = 5, failures: int = 3) -> dict:

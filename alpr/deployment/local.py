@@ -117,6 +117,8 @@ class LocalDeployer:
             "ALPR_MODEL_NAME": name,
             "ALPR_MODEL_VERSION": model_version,
             "PYTHONUNBUFFERED": "1",
+            # workers share the cores: oversubscribed OpenMP pools are many times slower
+            "ALPR_TORCH_THREADS": str(max(1, (os.cpu_count() or 1) // workers)),
         }
         record = DeploymentRecord(
             name=name, model_uri=model_uri, model_version=model_version, url=f"http://127.0.0.1:{port}",
