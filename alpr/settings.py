@@ -22,5 +22,8 @@ def apply_environment_defaults() -> None:
     os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
     os.environ.setdefault("AUTO_OPEN_DASHBOARD", "false")
     os.environ.setdefault("ZENML_ENABLE_RICH_TRACEBACK", "false")
+    # steps and pipelines are imported relative to the project root, wherever Python runs from;
+    # no `.zen/` repository, so the active stack lives with the store in ZENML_CONFIG_PATH
+    os.environ.setdefault("ZENML_CUSTOM_SOURCE_ROOT", str(PROJECT_ROOT))
     # gcsfs/google-auth: do not wait 16 s for a metadata server that is not there
     os.environ.setdefault("NO_GCE_CHECK", "true")
