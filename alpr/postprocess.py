@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from alpr.classes import BOARD_CLASSES, DIGITS, GLYPH_CLASSES, LETTERS, PART_CLASSES
@@ -179,8 +180,6 @@ def _split_areas(
 def _reading_direction(board: Detection, glyphs: Sequence[Detection]) -> np.ndarray:
     """Unit vector along the text: the board outline's long side, else the glyph centres' axis."""
     if board.polygon is not None and len(board.polygon) >= 3:
-        import cv2
-
         (_, _), (w, h), angle = cv2.minAreaRect(np.asarray(board.polygon, np.float32))
         theta = np.deg2rad(angle if w >= h else angle + 90.0)
         vec = np.array([np.cos(theta), np.sin(theta)])
@@ -217,8 +216,6 @@ def _nms(dets: list[Detection], iou_threshold: float) -> list[Detection]:
 
 def _contains(outer: Detection, point: tuple[float, float]) -> bool:
     if outer.polygon is not None and len(outer.polygon) >= 3:
-        import cv2
-
         return cv2.pointPolygonTest(np.asarray(outer.polygon, np.float32), point, False) >= 0
     x1, y1, x2, y2 = outer.bbox
     return x1 <= point[0] <= x2 and y1 <= point[1] <= y2
