@@ -1,15 +1,18 @@
 """Turn detections (class, score, box, optional outline) into licence-plate readings.
 
-For each board: take the glyphs whose centres lie on it, drop duplicate glyphs (two classes
-at one place: the higher score wins), split them into the sub-number area ("NN L") and the
-main-number area ("NNNN") using the detected areas (or, when an area was missed, the plate's
-geometry), order each area along the plate's reading direction, and check the grammar:
-sub = 2 digits + 1 letter, main = 4 digits. Pure function of its input; no model needed.
-"""
+For each plate (overlapping board detections are one plate: the strongest board is its region,
+or, when that reads no valid plate, the strongest joined with another of the group, then all
+of them; a detector often gives a long board as fragments, or one box too large): take the glyphs whose centres lie on it, group overlapping ones into glyph positions (a
+detector often gives two classes at one place), keep the seven strongest positions (those in
+the detected number areas first), split them by the plate's geometry (long: the first three
+along the reading direction are "NN L", the last four "NNNN"; regular: the upper row is "NN L",
+the lower "NNNN") and read each position as the best-scoring class its place in the grammar
+allows: a "B" that also looks a little like an "8" reads "B" in the letter's place. A board
+whose reading fails leaves its glyphs to the next board. Pure function; no model needed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -36,12 +39,18 @@ class Detection:
 
 @dataclass(frozen=True)
 class ReadOptions:
-    board_threshold: float = 0.5
+    board_threshold: float = 0.3
+    #: weaker boards may still widen a plate's region as fragments of a board above board_threshold
+    fragment_threshold: float = 0.1
     part_threshold: float = 0.3
     glyph_threshold: float = 0.3
-    #: boards overlapping more than this (IoU) are one plate
-    board_nms_iou: float = 0.5
-    #: glyphs overlapping more than this (IoU) are one glyph, whatever their classes
+    #: boards overlapping more than this (IoU) are parts of one plate
+    board_merge_iou: float = 0.3
+    #: a board with more than this fraction of its box inside another is a part of that plate
+    board_fragment_inside: float = 0.6
+    #: glyph centres up to this fraction of the board's short side outside its outline still count
+    board_margin: float = 0.15
+    #: glyphs overlapping more than this (IoU) are one glyph position, whatever their classes
     glyph_nms_iou: float = 0.4
     include_invalid: bool = False
 
@@ -81,13 +90,34 @@ class PlateReading:
         return out
 
 
+@dataclass
+class GlyphSlot:
+    """One glyph position: its best-scoring detection and the best score of every class seen there."""
+
+    best: Detection
+    scores: dict[str, float]
+
+    @property
+    def score(self) -> float:
+        return self.best.score
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return self.best.center
+
+    def read(self, allowed: Collection[str]) -> Detection | None:
+        """The best-scoring class among ``allowed`` at this position, or None if none was seen."""
+        candidates = [(score, label) for label, score in self.scores.items() if label in allowed]
+        if not candidates:
+            return None
+        score, label = max(candidates)
+        return Detection(label, score, self.best.bbox, self.best.polygon)
+
+
 def read_plates(detections: Iterable[Detection], options: ReadOptions = ReadOptions()) -> list[PlateReading]:
     """Plate readings, best score first; invalid plates only with ``include_invalid``."""
     dets = list(detections)
-    boards = _nms(
-        [d for d in dets if d.label in BOARD_CLASSES and d.score >= options.board_threshold],
-        options.board_nms_iou,
-    )
+    plates = group_boards([d for d in dets if d.label in BOARD_CLASSES and d.score >= options.fragment_threshold], options)
     glyphs = [d for d in dets if d.label in GLYPH_CLASSES and d.score >= options.glyph_threshold]
     parts = [
         d
@@ -96,10 +126,18 @@ def read_plates(detections: Iterable[Detection], options: ReadOptions = ReadOpti
     ]
     taken: set[int] = set()
     readings = []
-    for board in sorted(boards, key=lambda d: -d.score):
-        own = [i for i, g in enumerate(glyphs) if i not in taken and _contains(board, g.center)]
-        taken.update(own)
-        reading = _read_board(board, [glyphs[i] for i in own], parts, options)
+    for group in plates:
+        reading: PlateReading | None = None
+        for region in _regions(group):
+            margin = options.board_margin * min(region.bbox[2] - region.bbox[0], region.bbox[3] - region.bbox[1])
+            own = [i for i, g in enumerate(glyphs) if i not in taken and _contains(region, g.center, margin)]
+            attempt = _read_board(region, [glyphs[i] for i in own], parts, options)
+            if attempt.valid:
+                taken.update(own)
+                reading = attempt
+                break
+            reading = reading or attempt
+        assert reading is not None
         if reading.valid or options.include_invalid:
             readings.append(reading)
     return sorted(readings, key=lambda r: -r.score)
@@ -115,31 +153,44 @@ def _read_board(
 ) -> PlateReading:
     shape = BOARD_CLASSES[board.label]
     reading = PlateReading(shape=shape, bbox=board.bbox, score=board.score)
-    glyphs = _nms(glyphs, options.glyph_nms_iou)
-    reading.glyphs = glyphs
-    if len(glyphs) < 7:
-        return _invalid(reading, f"found {len(glyphs)} glyphs, a plate has 7")
+    slots = glyph_slots(glyphs, options.glyph_nms_iou)
+    reading.glyphs = [s.best for s in slots]
+    if len(slots) < 7:
+        return _invalid(reading, f"found {len(slots)} glyphs, a plate has 7")
     names = PART_CLASSES[shape]
-    sub_area = _best([p for p in parts if p.label == names["sub"] and _contains(board, p.center)])
-    main_area = _best([p for p in parts if p.label == names["main"] and _contains(board, p.center)])
-    direction = _reading_direction(board, glyphs)
-    sub, main = _split_areas(shape, glyphs, sub_area, main_area, direction)
-    sub = _keep_best(sub, 3)
-    main = _keep_best(main, 4)
-    if len(sub) != 3 or len(main) != 4:
-        return _invalid(reading, f"sub-number area has {len(sub)} glyphs (needs 3), main has {len(main)} (needs 4)")
-    sub = _order(sub, direction)
-    main = _order(main, direction)
-    region, letter, serial = [g.label for g in sub[:2]], sub[2].label, [g.label for g in main]
-    if not all(c in DIGITS for c in region) or letter not in LETTERS or not all(c in DIGITS for c in serial):
-        text = "".join(g.label for g in sub + main)
+    areas = [p for p in parts if p.label in (names["sub"], names["main"]) and _contains(board, p.center)]
+    in_areas = [s for s in slots if any(_contains(a, s.center) for a in areas)]
+    if len(in_areas) >= 7:  # positions outside the number areas are the likelier false ones
+        slots = in_areas
+    slots = sorted(slots, key=lambda s: -s.score)[:7]
+    direction = _reading_direction(board, [s.best for s in slots])
+    sub, main = _split_rows(shape, slots, direction)
+    ordered = _order(sub, direction) + _order(main, direction)
+    roles = [DIGITS, DIGITS, LETTERS, DIGITS, DIGITS, DIGITS, DIGITS]
+    read = [slot.read(role) for slot, role in zip(ordered, roles)]
+    if any(g is None for g in read):
+        text = "".join(slot.best.label for slot in ordered)
         return _invalid(reading, f"'{text}' does not match NN L NNNN")
-    reading.region = "".join(region)
-    reading.vehicle_type = letter.upper()
-    reading.serial = "".join(serial)
-    reading.glyphs = sub + main
-    reading.score = float(board.score * np.mean([g.score for g in sub + main]))
+    glyphs_read = [g for g in read if g is not None]
+    labels = [g.label for g in glyphs_read]
+    reading.region = "".join(labels[:2])
+    reading.vehicle_type = labels[2].upper()
+    reading.serial = "".join(labels[3:])
+    reading.glyphs = glyphs_read
+    reading.score = float(board.score * np.mean([g.score for g in glyphs_read]))
     return reading
+
+
+def glyph_slots(glyphs: Iterable[Detection], iou_threshold: float) -> list[GlyphSlot]:
+    """Group glyphs overlapping more than ``iou_threshold`` with a stronger one into its position."""
+    slots: list[GlyphSlot] = []
+    for g in sorted(glyphs, key=lambda d: -d.score):
+        slot = next((s for s in slots if box_iou(g.bbox, s.best.bbox) > iou_threshold), None)
+        if slot is None:
+            slots.append(GlyphSlot(best=g, scores={g.label: g.score}))
+        else:
+            slot.scores[g.label] = max(slot.scores.get(g.label, 0.0), g.score)
+    return slots
 
 
 def _invalid(reading: PlateReading, reason: str) -> PlateReading:
@@ -148,33 +199,64 @@ def _invalid(reading: PlateReading, reason: str) -> PlateReading:
     return reading
 
 
-def _split_areas(
-    shape: str,
-    glyphs: list[Detection],
-    sub_area: Detection | None,
-    main_area: Detection | None,
-    direction: np.ndarray,
-) -> tuple[list[Detection], list[Detection]]:
-    """Glyphs of the sub- and main-number areas: by detected area, else by geometry."""
-    if sub_area is not None and main_area is not None:
-        sub, main, rest = [], [], []
-        for g in glyphs:
-            in_sub, in_main = _contains(sub_area, g.center), _contains(main_area, g.center)
-            if in_sub and not in_main:
-                sub.append(g)
-            elif in_main and not in_sub:
-                main.append(g)
-            else:
-                rest.append(g)
-        for g in rest:  # in both or neither: the nearer area centre decides
-            (sub if _dist(g.center, sub_area.center) <= _dist(g.center, main_area.center) else main).append(g)
-        return sub, main
-    if shape == "regular":  # two rows: split along the direction across the text
+def _split_rows(shape: str, slots: list[GlyphSlot], direction: np.ndarray) -> tuple[list[GlyphSlot], list[GlyphSlot]]:
+    """Seven positions -> ("NN L", "NNNN") by the plate's layout, in no particular order."""
+    if shape == "regular":  # two rows: the upper three across the text direction
         across = np.array([-direction[1], direction[0]])
-        ordered = sorted(glyphs, key=lambda g: float(np.dot(g.center, across)))
-        return ordered[:3], ordered[3:]
-    ordered = _order(glyphs, direction)  # long: one row, "NN L" then "NNNN"
+        ordered = sorted(slots, key=lambda g: float(np.dot(g.center, across)))
+    else:  # long: one row, "NN L" then "NNNN"
+        ordered = _order(slots, direction)
     return ordered[:3], ordered[3:]
+
+
+def group_boards(boards: list[Detection], options: ReadOptions) -> list[list[Detection]]:
+    """Board detections per plate, strongest plate first and strongest board first in each:
+    a board joins the group of a stronger one it overlaps (IoU, or either lying mostly inside
+    the other); one that overlaps none starts a plate if it scores ``board_threshold``."""
+    groups: list[list[Detection]] = []
+    for d in sorted(boards, key=lambda d: -d.score):
+        group = next((g for g in groups if _overlaps(d.bbox, g[0].bbox, options)), None)
+        if group is None and d.score >= options.board_threshold:
+            groups.append([d])
+        elif group is not None:
+            group.append(d)
+    return groups
+
+
+def _regions(group: list[Detection]) -> list[Detection]:
+    """Where one plate may be, most likely first: its strongest board, that board joined with
+    each other one, all of them."""
+    best, rest = group[0], group[1:]
+    regions = [best] + [_merged([best, other]) for other in rest]
+    return regions + [_merged(group)] if len(rest) > 1 else regions
+
+
+def _overlaps(a: Box, b: Box, options: ReadOptions) -> bool:
+    return (box_iou(a, b) > options.board_merge_iou or _inside_fraction(a, b) > options.board_fragment_inside
+            or _inside_fraction(b, a) > options.board_fragment_inside)
+
+
+def _union_box(dets: list[Detection]) -> Box:
+    return (min(d.bbox[0] for d in dets), min(d.bbox[1] for d in dets),
+            max(d.bbox[2] for d in dets), max(d.bbox[3] for d in dets))
+
+
+def _merged(group: list[Detection]) -> Detection:
+    """The union of boards: their union box and the convex hull of their outlines."""
+    best = group[0]
+    polygon = None
+    if all(d.polygon is not None and len(d.polygon) >= 3 for d in group):
+        points = np.concatenate([np.asarray(d.polygon, np.float32) for d in group])
+        polygon = tuple((float(x), float(y)) for x, y in cv2.convexHull(points)[:, 0])
+    return Detection(best.label, best.score, _union_box(group), polygon)
+
+
+def _inside_fraction(a: Box, b: Box) -> float:
+    """Fraction of box ``a``'s area that lies inside box ``b``."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return ix * iy / area if area > 0 else 0.0
 
 
 def _reading_direction(board: Detection, glyphs: Sequence[Detection]) -> np.ndarray:
@@ -192,37 +274,19 @@ def _reading_direction(board: Detection, glyphs: Sequence[Detection]) -> np.ndar
     return vec if vec[0] >= 0 else -vec
 
 
-def _order(glyphs: list[Detection], direction: np.ndarray) -> list[Detection]:
+def _order(glyphs: list[GlyphSlot], direction: np.ndarray) -> list[GlyphSlot]:
     return sorted(glyphs, key=lambda g: float(np.dot(g.center, direction)))
 
 
-def _keep_best(glyphs: list[Detection], n: int) -> list[Detection]:
-    """At most ``n`` glyphs: the highest-scoring ones (false positives score lower)."""
-    return sorted(glyphs, key=lambda g: -g.score)[:n] if len(glyphs) > n else glyphs
-
-
-def _best(dets: list[Detection]) -> Detection | None:
-    return max(dets, key=lambda d: d.score) if dets else None
-
-
-def _nms(dets: list[Detection], iou_threshold: float) -> list[Detection]:
-    """Class-agnostic greedy NMS: the higher score wins among overlapping detections."""
-    kept: list[Detection] = []
-    for d in sorted(dets, key=lambda d: -d.score):
-        if all(box_iou(d.bbox, k.bbox) <= iou_threshold for k in kept):
-            kept.append(d)
-    return kept
-
-
-def _contains(outer: Detection, point: tuple[float, float]) -> bool:
-    if outer.polygon is not None and len(outer.polygon) >= 3:
-        return cv2.pointPolygonTest(np.asarray(outer.polygon, np.float32), point, False) >= 0
+def _contains(outer: Detection, point: tuple[float, float], margin: float = 0.0) -> bool:
+    """Whether ``point`` lies on ``outer`` (its outline when known), or within ``margin`` pixels."""
     x1, y1, x2, y2 = outer.bbox
-    return x1 <= point[0] <= x2 and y1 <= point[1] <= y2
-
-
-def _dist(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return float(np.hypot(a[0] - b[0], a[1] - b[1]))
+    if not (x1 - margin <= point[0] <= x2 + margin and y1 - margin <= point[1] <= y2 + margin):
+        return False
+    if outer.polygon is not None and len(outer.polygon) >= 3:
+        outline = np.asarray(outer.polygon, np.float32)
+        return cv2.pointPolygonTest(outline, (float(point[0]), float(point[1])), margin > 0) >= -margin
+    return True
 
 
 def box_iou(a: Box, b: Box) -> float:

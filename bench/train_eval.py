@@ -40,7 +40,10 @@ def main() -> None:
     p.add_argument("--iters", type=int, default=1500)
     p.add_argument("--batch", type=int, default=2)
     p.add_argument("--lr", type=float, default=4e-4)
-    p.add_argument("--size", type=int, nargs=2, default=(640, 480), metavar=("W", "H"))
+    p.add_argument("--size", type=int, nargs=2, default=(512, 384), metavar=("W", "H"))
+    p.add_argument("--train-crop", type=int, nargs=2, metavar=("W", "H"),
+                   help="training window around a plate (default: the model config's)")
+    p.add_argument("--score-threshold", type=float, default=0.3)
     p.add_argument("--model", default="default")
     p.add_argument("--embed-dims", type=int)
     p.add_argument("--checkpoint", help="skip training: evaluate this checkpoint")
@@ -60,10 +63,11 @@ def main() -> None:
     if checkpoint is None:
         params = TrainParams(model=args.model, max_iters=args.iters, batch_size=args.batch, lr=args.lr,
                              image_size=tuple(args.size), embed_dims=args.embed_dims, validate_at_end=False,
+                             train_crop=tuple(args.train_crop) if args.train_crop else None,
                              log_interval=50)
         result = train_detector(params, train_set, out / f"run-{int(time.time())}")
         checkpoint = str(result.checkpoint)
-    report = evaluate_detector(Detector(checkpoint), test_set, "test", progress=False)
+    report = evaluate_detector(Detector(checkpoint, score_threshold=args.score_threshold), test_set, "test", progress=False)
     numbers = {
         **report.model_dump(),
         "train_wall_time_s": round(result.wall_time_s, 1) if result else None,

@@ -61,6 +61,33 @@ def test_duplicate_glyph_of_other_class_loses_to_higher_score() -> None:
     assert [r.text for r in read_plates(dets)] == ["01A2345"]
 
 
+def test_position_reads_the_class_its_grammar_slot_allows() -> None:
+    """A letter's place read as "8" (0.9) but also seen as "b" (0.4) reads "B"; a serial digit
+    seen as "a" (0.8) and "4" (0.5) reads "4"."""
+    dets = long_plate(10, 10, "01B2345")
+    letter = next(d for d in dets if d.label == "b")
+    four = next(d for d in dets if d.label == "4")
+    dets = [d for d in dets if d not in (letter, four)]
+    dets += [det("8", letter.bbox, 0.9), det("b", letter.bbox, 0.4)]
+    dets += [det("a", four.bbox, 0.8), det("4", (four.bbox[0] + 1, *four.bbox[1:]), 0.5)]
+    (reading,) = read_plates(dets)
+    assert reading.text == "01B2345"
+    assert [g.score for g in reading.glyphs][2] == 0.4  # the score of the class actually read
+
+
+def test_glyph_slots_group_overlaps_and_keep_best_score_per_class() -> None:
+    from alpr.postprocess import glyph_slots
+
+    a = det("3", (0, 0, 10, 20), 0.9)
+    b = det("8", (1, 0, 11, 20), 0.6)
+    c = det("8", (0, 1, 10, 21), 0.7)
+    far = det("1", (30, 0, 40, 20), 0.5)
+    slots = glyph_slots([b, far, c, a], iou_threshold=0.4)
+    assert [s.best for s in slots] == [a, far]
+    assert slots[0].scores == {"3": 0.9, "8": 0.7}
+    assert slots[0].read({"8"}).label == "8" and slots[0].read({"a"}) is None
+
+
 def test_missing_glyph_makes_plate_invalid_with_reason() -> None:
     dets = [d for d in long_plate(10, 10) if d.label != "4"]
     assert read_plates(dets) == []
@@ -92,6 +119,47 @@ def test_duplicate_boards_are_one_plate() -> None:
     dets = long_plate(10, 10)
     dets.append(det("l_board", (12, 11, 191, 51), 0.6))
     assert len(read_plates(dets)) == 1
+
+
+def _without(dets, label):
+    return [d for d in dets if d.label != label]
+
+
+def test_long_board_seen_as_two_fragments_is_read() -> None:
+    """No whole board, only its left and right parts: their union is the plate."""
+    dets = _without(long_plate(10, 10, "42E8080"), "l_board")  # board would be (10, 10, 190, 50)
+    dets += [det("l_board", (10, 10, 130, 50), 0.7), det("l_board", (70, 10, 190, 50), 0.2)]
+    (reading,) = read_plates(dets)
+    assert reading.text == "42E8080" and reading.bbox == (10.0, 10.0, 190.0, 50.0)
+    # the weak part alone (below board_threshold) starts no plate, and below fragment_threshold
+    # it cannot widen one either
+    assert read_plates(dets, ReadOptions(fragment_threshold=0.3)) == []
+
+
+def test_box_spanning_two_plates_does_not_mix_their_glyphs() -> None:
+    """A weaker board box covering a plate and half its neighbour: each plate keeps its own."""
+    a = long_plate(10, 10, "11A1111")
+    b = long_plate(200, 20, "22B2222")
+    wide = det("l_board", (5, 5, 300, 62), 0.6)
+    assert sorted(r.text for r in read_plates(a + b + [wide])) == ["11A1111", "22B2222"]
+
+
+def test_glyph_just_outside_the_board_outline_still_counts() -> None:
+    dets = long_plate(10, 10, "70D1234")
+    board = next(d for d in dets if d.label == "l_board")
+    last = max((d for d in dets if d.label == "4"), key=lambda d: d.bbox[0])
+    x1, y1, x2, y2 = board.bbox
+    cut = last.center[0] - 3  # the outline ends 3 px before the last glyph's centre
+    outline = ((x1, y1), (cut, y1), (cut, y2), (x1, y2))
+    dets = [d for d in dets if d is not board] + [det("l_board", (x1, y1, cut, y2), 0.9, outline)]
+    assert [r.text for r in read_plates(dets)] == ["70D1234"]  # within 15 % of the 40 px height
+    assert read_plates(dets, ReadOptions(board_margin=0.0)) == []
+
+
+def test_extra_glyph_outside_the_number_areas_is_ignored() -> None:
+    dets = long_plate(10, 10, "01A2345")
+    dets.append(det("7", (180, 12, 188, 22), 0.95))  # on the board's edge, outside both areas
+    assert [r.text for r in read_plates(dets)] == ["01A2345"]
 
 
 def test_missing_areas_fall_back_to_geometry() -> None:

@@ -23,6 +23,9 @@ class TrainParams(BaseModel):
     weight_decay: float = Field(0.05, ge=0)
     warmup_iters: int = Field(100, ge=0)
     image_size: tuple[int, int] = (640, 480)  # (width, height)
+    #: (width, height) of the training window around one plate (BoardCrop); None keeps the
+    #: model config's choice (whole scenes unless it crops)
+    train_crop: tuple[int, int] | None = None
     embed_dims: int | None = Field(None, ge=8)  # backbone width; None keeps the config's
     depths: list[int] | None = None  # Swin stage depths, 4 numbers
     seed: int = 0
@@ -71,6 +74,8 @@ def build_config(params: TrainParams, data_root: str, work_dir: str):
         for t in pipeline:
             if t["type"] == "Resize":
                 t["scale"] = tuple(params.image_size)
+            if t["type"] == "BoardCrop" and params.train_crop is not None:
+                t["crop_size"] = tuple(params.train_crop)
 
     backbone = cfg.model.backbone
     if params.depths is not None:

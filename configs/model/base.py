@@ -144,8 +144,9 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-# COCO mAP plus our registered metric (dv-mAP, EIR, ...), alpr/model/mm_metrics.py
-custom_imports = dict(imports=['alpr.model.mm_metrics'], allow_failed_imports=False)
+# COCO mAP plus our registered metric (dv-mAP, EIR, ...), alpr/model/mm_metrics.py;
+# BoardCrop (alpr/model/transforms.py) for models that train on windows around plates
+custom_imports = dict(imports=['alpr.model.mm_metrics', 'alpr.model.transforms'], allow_failed_imports=False)
 val_evaluator = [
     dict(type='CocoMetric', ann_file='', metric=['bbox', 'segm'], format_only=False),
     dict(type='PlateReadingMetric', ann_file=''),
