@@ -42,8 +42,10 @@ class ReadOptions:
     board_threshold: float = 0.3
     #: weaker boards may still widen a plate's region as fragments of a board above board_threshold
     fragment_threshold: float = 0.1
-    part_threshold: float = 0.3
-    glyph_threshold: float = 0.3
+    part_threshold: float = 0.1
+    #: low on purpose: a glyph position keeps every class seen there and only the seven
+    #: strongest positions count, so weak second choices help and rarely hurt
+    glyph_threshold: float = 0.1
     #: boards overlapping more than this (IoU) are parts of one plate
     board_merge_iou: float = 0.3
     #: a board with more than this fraction of its box inside another is a part of that plate

@@ -38,18 +38,8 @@ def main() -> None:
 
     ckpt = load_checkpoint(args.checkpoint)
     detector = Detector(ckpt)
-    test_cfg = detector.model.test_cfg if hasattr(detector.model, "test_cfg") else None
-    if args.rpn_proposals:
-        detector.model.test_cfg.rpn.max_per_img = args.rpn_proposals
-        detector.model.test_cfg.rpn.nms_pre = max(args.rpn_proposals * 2, detector.model.test_cfg.rpn.nms_pre)
-    if args.max_detections:
-        detector.model.test_cfg.rcnn.max_per_img = args.max_detections
-    if args.score_thr is not None:
-        detector.model.test_cfg.rcnn.score_thr = args.score_thr
-    if args.size:
-        for t in detector.model.cfg.test_dataloader.dataset.pipeline:
-            if t["type"] == "Resize":
-                t["scale"] = tuple(args.size)
+    detector.configure_test(args.score_thr, args.rpn_proposals, args.max_detections, args.size)
+    test_cfg = detector.model.test_cfg
     images = [render_scene(image_rng(909, i), SynthOptions()).image for i in range(min(args.runs, 20))]
     for i in range(args.warmup):
         detector.detect(images[i % len(images)])

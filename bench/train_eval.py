@@ -1,6 +1,6 @@
 """Benchmark: train the default CPU model, then score it on fresh generated images.
 
-    .venv/bin/python -m bench.train_eval --train-images 600 --test-images 200 --iters 1500
+    .venv/bin/python -m bench.train_eval --train-images 2000 --test-images 200 --iters 4800
 
 Training and test images come from different generator seeds, so the test set is unseen.
 Prints mAP, dv-mAP, EIR, plate precision, per-character accuracy, training wall time, peak
@@ -35,15 +35,17 @@ def build(folder: Path, n: int, seed: int, spec: SplitSpec) -> Path:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="/tmp/alpr-bench")
-    p.add_argument("--train-images", type=int, default=600)
+    p.add_argument("--train-images", type=int, default=2000)
     p.add_argument("--test-images", type=int, default=200)
-    p.add_argument("--iters", type=int, default=1500)
+    p.add_argument("--iters", type=int, default=4800)
     p.add_argument("--batch", type=int, default=2)
-    p.add_argument("--lr", type=float, default=4e-4)
+    p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--size", type=int, nargs=2, default=(512, 384), metavar=("W", "H"))
     p.add_argument("--train-crop", type=int, nargs=2, metavar=("W", "H"),
                    help="training window around a plate (default: the model config's)")
-    p.add_argument("--score-threshold", type=float, default=0.3)
+    p.add_argument("--score-threshold", type=float, help="default: the model config's")
+    p.add_argument("--rpn-proposals", type=int, help="test-time proposals (default: the model config's)")
+    p.add_argument("--max-detections", type=int, help="test-time detections (default: the model config's)")
     p.add_argument("--model", default="default")
     p.add_argument("--embed-dims", type=int)
     p.add_argument("--checkpoint", help="skip training: evaluate this checkpoint")
@@ -56,7 +58,7 @@ def main() -> None:
     from alpr.model.evaluate import evaluate_detector
     from alpr.model.train import train_detector
 
-    train_set = build(out / f"train-{args.train_images}", args.train_images, 101, SplitSpec(train=0.9, val=0.1, test=0.0))
+    train_set = build(out / f"train-{args.train_images}", args.train_images, 101, SplitSpec(train=0.95, val=0.05, test=0.0))
     test_set = build(out / f"test-{args.test_images}", args.test_images, 202, SplitSpec(train=0.0, val=0.0, test=1.0))
     result = None
     checkpoint = args.checkpoint
@@ -67,7 +69,9 @@ def main() -> None:
                              log_interval=50)
         result = train_detector(params, train_set, out / f"run-{int(time.time())}")
         checkpoint = str(result.checkpoint)
-    report = evaluate_detector(Detector(checkpoint, score_threshold=args.score_threshold), test_set, "test", progress=False)
+    detector = Detector(checkpoint)
+    detector.configure_test(args.score_threshold, args.rpn_proposals, args.max_detections)
+    report = evaluate_detector(detector, test_set, "test", progress=False)
     numbers = {
         **report.model_dump(),
         "train_wall_time_s": round(result.wall_time_s, 1) if result else None,

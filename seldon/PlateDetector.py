@@ -32,7 +32,8 @@ class PlateDetector:
             torch.set_num_threads(int(threads))
         if not self.model_uri:
             raise RuntimeError("no model: set MODEL_URI to the checkpoint (path or gs:// URI)")
-        self.detector = Detector(self.model_uri, score_threshold=float(os.environ.get("ALPR_SCORE_THRESHOLD", 0.3)))
+        threshold = os.environ.get("ALPR_SCORE_THRESHOLD")  # unset: the model's own
+        self.detector = Detector(self.model_uri, score_threshold=float(threshold) if threshold else None)
 
     def predict(self, X, features_names=None, meta=None):
         if self.detector is None:

@@ -112,3 +112,19 @@ def test_outline_follows_the_mask() -> None:
     xs, ys = [p[0] for p in outline], [p[1] for p in outline]
     assert (min(xs), max(xs), min(ys), max(ys)) == (200.0, 299.0, 100.0, 149.0)
     assert DetectedObject("0", 0.9, (10.0, 10.0, 20.0, 20.0), np.zeros((480, 640), bool)).outline() is None
+
+
+def test_detector_takes_its_threshold_from_the_model_and_test_levers_apply(trained, tiny_dataset: Path) -> None:
+    import cv2
+
+    from alpr.model.detector import Detector
+
+    detector = Detector(str(trained.checkpoint))
+    assert detector.score_threshold == detector.model.test_cfg.rcnn.score_thr == 0.1  # configs/model/default.py
+    detector.configure_test(score_threshold=0.0, rpn_proposals=40, max_detections=5, size=(256, 192))
+    cfg = detector.model.test_cfg
+    assert (cfg.rpn.max_per_img, cfg.rcnn.max_per_img, cfg.rcnn.score_thr) == (40, 5, 0.0)
+    image = cv2.imread(str(next((tiny_dataset / "images").glob("*.jpg"))))
+    objects = detector.detect(image)
+    assert 0 < len(objects) <= 5  # an untrained model with threshold 0 keeps the cap
+    assert all(o.mask.shape == image.shape[:2] for o in objects)  # back in the image's own pixels

@@ -19,10 +19,10 @@ class TrainParams(BaseModel):
     model: str = "default"  # configs/model/<model>.py, or a path to an mmengine config
     max_iters: int = Field(600, ge=1)
     batch_size: int = Field(2, ge=1)
-    lr: float = Field(4e-4, gt=0)
+    lr: float = Field(2e-3, gt=0)
     weight_decay: float = Field(0.05, ge=0)
     warmup_iters: int = Field(100, ge=0)
-    image_size: tuple[int, int] = (640, 480)  # (width, height)
+    image_size: tuple[int, int] = (512, 384)  # (width, height) the scene is resized to
     #: (width, height) of the training window around one plate (BoardCrop); None keeps the
     #: model config's choice (whole scenes unless it crops)
     train_crop: tuple[int, int] | None = None

@@ -45,7 +45,8 @@ class DetectedObject:
 class Detector:
     """A trained Mask R-CNN, built from the self-describing checkpoint only."""
 
-    def __init__(self, checkpoint: Checkpoint | str, device: str = "cpu", score_threshold: float = 0.3):
+    def __init__(self, checkpoint: Checkpoint | str, device: str = "cpu", score_threshold: float | None = None):
+        """``score_threshold`` None keeps the model config's test-time threshold."""
         from mmengine.config import Config
         from mmdet.registry import MODELS
         from mmdet.utils import register_all_modules
@@ -61,12 +62,36 @@ class Detector:
             raise ValueError(f"checkpoint does not fit its own config: missing {missing[:5]}, unexpected {unexpected[:5]}")
         if model.test_cfg is not None and "rcnn" in model.test_cfg:
             # one threshold: detections below it are not worth their masks (the costly part)
+            if score_threshold is None:
+                score_threshold = float(model.test_cfg.rcnn.score_thr)
             model.test_cfg.rcnn.score_thr = score_threshold
         model.cfg = cfg
         model.dataset_meta = {"classes": tuple(self.checkpoint.classes)}
         self.model = model.to(device).eval()
         self.classes = list(self.checkpoint.classes)
-        self.score_threshold = score_threshold
+        self.score_threshold = 0.0 if score_threshold is None else score_threshold
+
+    def configure_test(
+        self,
+        score_threshold: float | None = None,
+        rpn_proposals: int | None = None,
+        max_detections: int | None = None,
+        size: tuple[int, int] | None = None,
+    ) -> None:
+        """Change the test-time levers (benchmarks measure each): score threshold, proposals
+        kept after the RPN, detections kept, the (width, height) scenes are resized to."""
+        test_cfg = self.model.test_cfg
+        if score_threshold is not None:
+            test_cfg.rcnn.score_thr = self.score_threshold = score_threshold
+        if rpn_proposals is not None:
+            test_cfg.rpn.max_per_img = rpn_proposals
+            test_cfg.rpn.nms_pre = max(rpn_proposals * 3, test_cfg.rpn.nms_pre)
+        if max_detections is not None:
+            test_cfg.rcnn.max_per_img = max_detections
+        if size is not None:
+            for t in self.model.cfg.test_dataloader.dataset.pipeline:
+                if t["type"] == "Resize":
+                    t["scale"] = tuple(size)
 
     def detect(self, image: np.ndarray) -> list[DetectedObject]:
         """Detections on one BGR image (HxWx3 uint8), in its own pixel coordinates."""
