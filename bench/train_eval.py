@@ -47,6 +47,7 @@ def main() -> None:
     p.add_argument("--rpn-proposals", type=int, help="test-time proposals (default: the model config's)")
     p.add_argument("--max-detections", type=int, help="test-time detections (default: the model config's)")
     p.add_argument("--model", default="default")
+    p.add_argument("--seed", type=int, default=0, help="training seed (weights, sampling, augmentation)")
     p.add_argument("--embed-dims", type=int)
     p.add_argument("--checkpoint", help="skip training: evaluate this checkpoint")
     args = p.parse_args()
@@ -66,7 +67,7 @@ def main() -> None:
         params = TrainParams(model=args.model, max_iters=args.iters, batch_size=args.batch, lr=args.lr,
                              image_size=tuple(args.size), embed_dims=args.embed_dims, validate_at_end=False,
                              train_crop=tuple(args.train_crop) if args.train_crop else None,
-                             log_interval=50)
+                             log_interval=50, seed=args.seed)
         result = train_detector(params, train_set, out / f"run-{int(time.time())}")
         checkpoint = str(result.checkpoint)
     detector = Detector(checkpoint)
