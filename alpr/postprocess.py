@@ -129,20 +129,28 @@ def read_plates(detections: Iterable[Detection], options: ReadOptions = ReadOpti
     taken: set[int] = set()
     readings = []
     for group in plates:
-        reading: PlateReading | None = None
-        for region in _regions(group):
-            margin = options.board_margin * min(region.bbox[2] - region.bbox[0], region.bbox[3] - region.bbox[1])
-            own = [i for i, g in enumerate(glyphs) if i not in taken and _contains(region, g.center, margin)]
-            attempt = _read_board(region, [glyphs[i] for i in own], parts, options)
-            if attempt.valid:
-                taken.update(own)
-                reading = attempt
-                break
-            reading = reading or attempt
-        assert reading is not None
+        reading = _read_plate(group, glyphs, taken, parts, options)
         if reading.valid or options.include_invalid:
             readings.append(reading)
     return sorted(readings, key=lambda r: -r.score)
+
+
+def _read_plate(
+    group: list[Detection], glyphs: list[Detection], taken: set[int], parts: list[Detection], options: ReadOptions
+) -> PlateReading:
+    """The first valid reading among the plate's candidate regions (its glyphs then join
+    ``taken``), else the strongest board's failed reading."""
+    first: PlateReading | None = None
+    for region in _regions(group):
+        margin = options.board_margin * min(region.bbox[2] - region.bbox[0], region.bbox[3] - region.bbox[1])
+        own = [i for i, g in enumerate(glyphs) if i not in taken and _contains(region, g.center, margin)]
+        reading = _read_board(region, [glyphs[i] for i in own], parts, options)
+        if reading.valid:
+            taken.update(own)
+            return reading
+        first = first or reading
+    assert first is not None  # a group holds at least one board
+    return first
 
 
 _AREA_CLASSES = frozenset(
@@ -255,10 +263,14 @@ def _merged(group: list[Detection]) -> Detection:
 
 def _inside_fraction(a: Box, b: Box) -> float:
     """Fraction of box ``a``'s area that lies inside box ``b``."""
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return _intersection(a, b) / area if area > 0 else 0.0
+
+
+def _intersection(a: Box, b: Box) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    area = (a[2] - a[0]) * (a[3] - a[1])
-    return ix * iy / area if area > 0 else 0.0
+    return ix * iy
 
 
 def _reading_direction(board: Detection, glyphs: Sequence[Detection]) -> np.ndarray:
@@ -292,8 +304,6 @@ def _contains(outer: Detection, point: tuple[float, float], margin: float = 0.0)
 
 
 def box_iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
+    inter = _intersection(a, b)
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
