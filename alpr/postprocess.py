@@ -1,14 +1,17 @@
 """Turn detections (class, score, box, optional outline) into licence-plate readings.
 
-For each plate (overlapping board detections are one plate: the strongest board is its region,
-or, when that reads no valid plate, the strongest joined with another of the group, then all
-of them; a detector often gives a long board as fragments, or one box too large): take the glyphs whose centres lie on it, group overlapping ones into glyph positions (a
-detector often gives two classes at one place), keep the seven strongest positions (those in
-the detected number areas first), split them by the plate's geometry (long: the first three
-along the reading direction are "NN L", the last four "NNNN"; regular: the upper row is "NN L",
-the lower "NNNN") and read each position as the best-scoring class its place in the grammar
-allows: a "B" that also looks a little like an "8" reads "B" in the letter's place. A board
-whose reading fails leaves its glyphs to the next board. Pure function; no model needed."""
+For each plate (overlapping board detections are one plate: the strongest board is its
+region, or, when that reads no valid plate, the strongest joined with another of the group,
+then all of them, then all of them joined with the number areas they overlap: a detector often
+gives a long board as fragments, or one box too large or too short; a sub- and main-number
+area pair on no board stands for a board the detector missed): take the glyphs whose centres
+lie on it, group overlapping ones into glyph positions (a detector often gives two classes at
+one place), keep the seven strongest positions (those in the detected number areas first),
+split them by the plate's geometry (long: the first three along the reading direction are
+"NN L", the last four "NNNN"; regular: the upper row is "NN L", the lower "NNNN") and read
+each position as the best-scoring class its place in the grammar allows: a "B" that also
+looks a little like an "8" reads "B" in the letter's place. A board whose reading fails
+leaves its glyphs to the next board. Pure function; no model needed."""
 
 from __future__ import annotations
 
@@ -54,6 +57,9 @@ class ReadOptions:
     board_margin: float = 0.15
     #: glyphs overlapping more than this (IoU) are one glyph position, whatever their classes
     glyph_nms_iou: float = 0.4
+    #: a sub- and a main-number area of one shape, next to each other and on no board, both
+    #: scoring this, stand for a plate whose board the detector missed
+    area_plate_threshold: float = 0.3
     include_invalid: bool = False
 
 
@@ -126,6 +132,7 @@ def read_plates(detections: Iterable[Detection], options: ReadOptions = ReadOpti
         for d in dets
         if d.label in _AREA_CLASSES and d.score >= options.part_threshold
     ]
+    plates += plates_from_areas(parts, plates, options)
     taken: set[int] = set()
     readings = []
     for group in plates:
@@ -141,7 +148,7 @@ def _read_plate(
     """The first valid reading among the plate's candidate regions (its glyphs then join
     ``taken``), else the strongest board's failed reading."""
     first: PlateReading | None = None
-    for region in _regions(group):
+    for region in _regions(group, parts):
         margin = options.board_margin * min(region.bbox[2] - region.bbox[0], region.bbox[3] - region.bbox[1])
         own = [i for i, g in enumerate(glyphs) if i not in taken and _contains(region, g.center, margin)]
         reading = _read_board(region, [glyphs[i] for i in own], parts, options)
@@ -233,12 +240,58 @@ def group_boards(boards: list[Detection], options: ReadOptions) -> list[list[Det
     return groups
 
 
-def _regions(group: list[Detection]) -> list[Detection]:
+def _regions(group: list[Detection], parts: list[Detection]) -> list[Detection]:
     """Where one plate may be, most likely first: its strongest board, that board joined with
-    each other one, all of them."""
+    each other one, all of them, all of them joined with the number areas of their shape that
+    they overlap (a board detected too short cuts off glyphs its areas still hold)."""
     best, rest = group[0], group[1:]
     regions = [best] + [_merged([best, other]) for other in rest]
-    return regions + [_merged(group)] if len(rest) > 1 else regions
+    if len(rest) > 1:
+        regions.append(_merged(group))
+    names = PART_CLASSES[BOARD_CLASSES[best.label]]
+    union = _union_box(group)
+    areas = [p for p in parts if p.label in (names["sub"], names["main"]) and _intersection(p.bbox, union) > 0
+             and _inside_fraction(p.bbox, union) < 1.0]
+    if areas:
+        regions.append(_merged(group + areas))
+    return regions
+
+
+def plates_from_areas(parts: list[Detection], groups: list[list[Detection]], options: ReadOptions) -> list[list[Detection]]:
+    """Plates whose board the detector missed: a main-number area off every board with the
+    sub-number area of its shape next to it (within the main area's short side) stands for a
+    board covering both (padded by a fifth of that side), scored as the weaker of the two."""
+    regions = [_union_box(g) for g in groups]
+    strong = sorted((p for p in parts if p.score >= options.area_plate_threshold), key=lambda p: -p.score)
+    used: set[int] = set()
+    out: list[list[Detection]] = []
+    for main in (p for p in strong if p.label in _MAIN_AREA_SHAPE):
+        if any(_inside_fraction(main.bbox, r) > 0.5 for r in regions):
+            continue
+        shape = _MAIN_AREA_SHAPE[main.label]
+        reach = min(main.bbox[2] - main.bbox[0], main.bbox[3] - main.bbox[1])
+        subs = [i for i, p in enumerate(strong) if p.label == PART_CLASSES[shape]["sub"] and i not in used
+                and _gap(p.bbox, main.bbox) <= reach and not any(_inside_fraction(p.bbox, r) > 0.5 for r in regions)]
+        if not subs:
+            continue
+        used.add(subs[0])
+        box = _union_box([strong[subs[0]], main])
+        pad = 0.2 * reach
+        board = Detection(PART_CLASSES[shape]["board"], min(main.score, strong[subs[0]].score),
+                          (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad))
+        regions.append(board.bbox)
+        out.append([board])
+    return out
+
+
+_MAIN_AREA_SHAPE = {names["main"]: shape for shape, names in PART_CLASSES.items()}
+
+
+def _gap(a: Box, b: Box) -> float:
+    """The distance between two boxes (0 when they touch or overlap)."""
+    dx = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
+    dy = max(0.0, max(a[1], b[1]) - min(a[3], b[3]))
+    return float(np.hypot(dx, dy))
 
 
 def _overlaps(a: Box, b: Box, options: ReadOptions) -> bool:

@@ -132,8 +132,9 @@ def test_long_board_seen_as_two_fragments_is_read() -> None:
     (reading,) = read_plates(dets)
     assert reading.text == "42E8080" and reading.bbox == (10.0, 10.0, 190.0, 50.0)
     # the weak part alone (below board_threshold) starts no plate, and below fragment_threshold
-    # it cannot widen one either
-    assert read_plates(dets, ReadOptions(fragment_threshold=0.3)) == []
+    # it cannot widen one either (nor can number areas, here missing)
+    no_areas = [d for d in dets if not d.label.endswith("_n")]
+    assert read_plates(no_areas, ReadOptions(fragment_threshold=0.3)) == []
 
 
 def test_box_spanning_two_plates_does_not_mix_their_glyphs() -> None:
@@ -153,7 +154,33 @@ def test_glyph_just_outside_the_board_outline_still_counts() -> None:
     outline = ((x1, y1), (cut, y1), (cut, y2), (x1, y2))
     dets = [d for d in dets if d is not board] + [det("l_board", (x1, y1, cut, y2), 0.9, outline)]
     assert [r.text for r in read_plates(dets)] == ["70D1234"]  # within 15 % of the 40 px height
-    assert read_plates(dets, ReadOptions(board_margin=0.0)) == []
+    no_areas = [d for d in dets if not d.label.endswith("_n")]
+    assert read_plates(no_areas, ReadOptions(board_margin=0.0)) == []
+
+
+def test_board_detected_too_short_is_widened_by_its_number_areas() -> None:
+    dets = _without(long_plate(10, 10, "18C4321"), "l_board")
+    dets.append(det("l_board", (10, 10, 120, 50), 0.9))  # cuts off the last three glyphs
+    (reading,) = read_plates(dets)
+    assert reading.text == "18C4321" and reading.bbox[2] == pytest.approx(169)  # the main area's end
+    assert read_plates(_without(_without(dets, "l_m_n"), "l_s_n")) == []
+
+
+def test_plate_whose_board_was_missed_is_read_from_its_number_areas() -> None:
+    long = _without(long_plate(10, 10, "05B6789"), "l_board")
+    regular = _without(regular_plate(300, 200, "93A1000"), "r_board")
+    readings = {r.text: r for r in read_plates(long + regular)}
+    assert sorted(readings) == ["05B6789", "93A1000"]
+    assert readings["05B6789"].shape == "long" and readings["93A1000"].shape == "regular"
+    assert box_iou(readings["05B6789"].bbox, (10, 10, 190, 50)) > 0.7
+    assert box_iou(readings["93A1000"].bbox, (300, 200, 420, 280)) > 0.6
+    # weak areas, or one area alone, make no plate
+    assert read_plates(long, ReadOptions(area_plate_threshold=0.95)) == []
+    assert read_plates(_without(long, "l_s_n")) == []
+
+
+def test_areas_on_a_detected_board_make_no_second_plate() -> None:
+    assert len(read_plates(long_plate(10, 10) + regular_plate(300, 200))) == 2
 
 
 def test_extra_glyph_outside_the_number_areas_is_ignored() -> None:
