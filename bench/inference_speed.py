@@ -1,7 +1,7 @@
 """Benchmark: bare-model inference latency (mmdet, batch 1, 640x480 input) on this machine.
 
     .venv/bin/python -m bench.inference_speed CHECKPOINT [--runs 50] [--size 640 480]
-        [--rpn-proposals 150] [--max-detections 50] [--score-thr 0.2]
+        [--rpn-proposals 150] [--max-detections 50] [--score-thr 0.2] [--board-masks-only]
 
 Each option overrides one test-time lever of the checkpoint's own config, so the effect of
 each can be measured separately. Prints p50/p95 in milliseconds and the torch thread count.
@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from alpr.classes import BOARD_CLASSES
 from alpr.synth import SynthOptions
 from alpr.synth.generate import image_rng
 from alpr.synth.scene import render_scene
@@ -29,6 +30,7 @@ def main() -> None:
     p.add_argument("--rpn-proposals", type=int, help="test_cfg.rpn.max_per_img")
     p.add_argument("--max-detections", type=int, help="test_cfg.rcnn.max_per_img")
     p.add_argument("--score-thr", type=float, help="test_cfg.rcnn.score_thr")
+    p.add_argument("--board-masks-only", action="store_true", help="masks for boards only (what serving reads)")
     args = p.parse_args()
 
     import torch
@@ -37,7 +39,7 @@ def main() -> None:
     from alpr.model.detector import Detector
 
     ckpt = load_checkpoint(args.checkpoint)
-    detector = Detector(ckpt)
+    detector = Detector(ckpt, mask_classes=list(BOARD_CLASSES) if args.board_masks_only else None)
     detector.configure_test(args.score_thr, args.rpn_proposals, args.max_detections, args.size)
     test_cfg = detector.model.test_cfg
     images = [render_scene(image_rng(909, i), SynthOptions()).image for i in range(min(args.runs, 20))]
@@ -54,6 +56,7 @@ def main() -> None:
         "runs": args.runs,
         "threads": torch.get_num_threads(),
         "test_cfg": json.loads(json.dumps(test_cfg, default=str)) if test_cfg is not None else None,
+        "masks": "boards" if args.board_masks_only else "all",
         "resize": [t["scale"] for t in detector.model.cfg.test_dataloader.dataset.pipeline if t["type"] == "Resize"],
     }, indent=1))
 

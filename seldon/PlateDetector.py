@@ -12,8 +12,16 @@ import time
 
 from seldon_core.flask_utils import SeldonMicroserviceException
 
+from alpr.classes import BOARD_CLASSES
 from alpr.model.detector import Detector
 from alpr.serving import BadRequest, decode_image, detections_response, image_bytes_from_request
+
+
+def mask_classes(choice: str) -> list[str] | None:
+    """``ALPR_MASKS``: "boards" (outlines of boards only: what reading needs, and faster) or "all"."""
+    if choice not in ("boards", "all"):
+        raise RuntimeError(f"ALPR_MASKS={choice!r}: expected 'boards' or 'all'")
+    return list(BOARD_CLASSES) if choice == "boards" else None
 
 
 class PlateDetector:
@@ -33,7 +41,8 @@ class PlateDetector:
         if not self.model_uri:
             raise RuntimeError("no model: set MODEL_URI to the checkpoint (path or gs:// URI)")
         threshold = os.environ.get("ALPR_SCORE_THRESHOLD")  # unset: the model's own
-        self.detector = Detector(self.model_uri, score_threshold=float(threshold) if threshold else None)
+        self.detector = Detector(self.model_uri, score_threshold=float(threshold) if threshold else None,
+                                 mask_classes=mask_classes(os.environ.get("ALPR_MASKS", "boards")))
 
     def predict(self, X, features_names=None, meta=None):
         if self.detector is None:

@@ -147,3 +147,24 @@ def test_served_weights_are_the_moving_average_when_the_config_keeps_one() -> No
     served = _served_model(SimpleNamespace(hooks=[hook], model=trained))
     assert float(served.weight.sum()) == pytest.approx(0.5)
     assert _served_model(SimpleNamespace(hooks=[], model=trained)) is trained
+
+
+def test_masks_for_chosen_classes_only_keep_the_detections(trained, tiny_dataset: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from alpr.model.detector import Detector
+
+    image = cv2.imread(str(next((tiny_dataset / "images").glob("*.jpg"))))
+    every = Detector(str(trained.checkpoint))
+    every.configure_test(score_threshold=0.0, max_detections=30)
+    all_masks = every.detect(image)
+    chosen = {o.label for o in all_masks[::2]}  # classes of every other detection
+    some = Detector(str(trained.checkpoint), mask_classes=chosen)
+    some.configure_test(score_threshold=0.0, max_detections=30)
+    partial = some.detect(image)
+    assert [(o.label, o.bbox) for o in partial] == [(o.label, o.bbox) for o in all_masks]
+    for full, part in zip(all_masks, partial):
+        assert np.array_equal(part.mask, full.mask) if full.label in chosen else not part.mask.any()
+    with pytest.raises(ValueError, match="not classes of this model"):
+        Detector(str(trained.checkpoint), mask_classes={"x_board"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import cv2
@@ -45,8 +46,16 @@ class DetectedObject:
 class Detector:
     """A trained Mask R-CNN, built from the self-describing checkpoint only."""
 
-    def __init__(self, checkpoint: Checkpoint | str, device: str = "cpu", score_threshold: float | None = None):
-        """``score_threshold`` None keeps the model config's test-time threshold."""
+    def __init__(
+        self,
+        checkpoint: Checkpoint | str,
+        device: str = "cpu",
+        score_threshold: float | None = None,
+        mask_classes: Collection[str] | None = None,
+    ):
+        """``score_threshold`` None keeps the model config's test-time threshold; with
+        ``mask_classes``, detections of other classes get empty masks (faster: serving reads
+        only boards' outlines; evaluation needs every mask)."""
         from mmengine.config import Config
         from mmdet.registry import MODELS
         from mmdet.utils import register_all_modules
@@ -56,6 +65,14 @@ class Detector:
         cfg = Config.fromstring(self.checkpoint.config_text, ".py")
         pipeline = [t for t in cfg.test_dataloader.dataset.pipeline if t["type"] != "LoadAnnotations"]
         cfg.test_dataloader.dataset.pipeline = pipeline
+        if mask_classes is not None:
+            import alpr.model.heads  # noqa: F401  registers PartialMaskRoIHead
+
+            unknown = sorted(set(mask_classes) - set(self.checkpoint.classes))
+            if unknown:
+                raise ValueError(f"mask_classes {unknown} are not classes of this model: {self.checkpoint.classes}")
+            cfg.model.roi_head.type = "PartialMaskRoIHead"
+            cfg.model.roi_head.mask_labels = [self.checkpoint.classes.index(c) for c in mask_classes]
         model = MODELS.build(cfg.model)
         missing, unexpected = model.load_state_dict(self.checkpoint.state_dict, strict=False)
         if missing or unexpected:
