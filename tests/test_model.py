@@ -130,25 +130,6 @@ def test_detector_takes_its_threshold_from_the_model_and_test_levers_apply(train
     assert all(o.mask.shape == image.shape[:2] for o in objects)  # back in the image's own pixels
 
 
-def test_served_weights_are_the_moving_average_when_the_config_keeps_one() -> None:
-    from types import SimpleNamespace
-
-    from mmengine.hooks import EMAHook
-    from mmengine.model import ExponentialMovingAverage
-
-    from alpr.model.train import _served_model
-
-    trained = torch.nn.Linear(2, 1)
-    hook = EMAHook()
-    hook.ema_model = ExponentialMovingAverage(torch.nn.Linear(2, 1), momentum=0.5)
-    with torch.no_grad():
-        trained.weight.fill_(1.0)
-        hook.ema_model.module.weight.fill_(0.25)
-    served = _served_model(SimpleNamespace(hooks=[hook], model=trained))
-    assert float(served.weight.sum()) == pytest.approx(0.5)
-    assert _served_model(SimpleNamespace(hooks=[], model=trained)) is trained
-
-
 def test_masks_for_chosen_classes_only_keep_the_detections(trained, tiny_dataset: Path) -> None:
     import cv2
     import numpy as np

@@ -58,26 +58,3 @@ def test_board_wider_than_window_widens_it_and_small_images_are_kept_whole() -> 
     assert x2 - x1 == pytest.approx(440)
     small = BoardCrop(crop_size=(320, 256)).transform(_results([("r_board", (10.0, 10.0, 100.0, 60.0))], size=(240, 300)))
     assert small["img"].shape[:2] == (240, 300) and len(small["gt_bboxes_labels"]) == 1
-
-
-def test_cut_boards_and_areas_are_dropped_while_visible_glyphs_stay() -> None:
-    """Test scenes hold whole plates only: a board cut by the window is no training board."""
-    from alpr.model.transforms import BoardCrop
-
-    chosen = (200.0, 10.0, 300.0, 60.0)
-    neighbour = (0.0, 300.0, 480.0, 360.0)  # wider than the window: whole only when chosen
-    area = (20.0, 310.0, 470.0, 350.0)
-    glyph = (220.0, 315.0, 240.0, 345.0)  # inside every window
-    dropped = 0
-    for seed in range(10):
-        np.random.seed(seed)
-        out = BoardCrop(crop_size=(320, 384), min_visible=0.6, min_visible_part=0.95).transform(
-            _results([("r_board", chosen), ("l_board", neighbour), ("l_m_n", area), ("3", glyph)]))
-        labels = out["gt_bboxes_labels"].tolist()
-        assert category_id("3") - 1 in labels and len(out["gt_masks"]) == len(labels)
-        sizes = {label: (b[2] - b[0], b[3] - b[1]) for label, b in zip(labels, out["gt_bboxes"].numpy())}
-        for name, (x1, y1, x2, y2) in (("r_board", chosen), ("l_board", neighbour), ("l_m_n", area)):
-            if category_id(name) - 1 in sizes:  # kept only whole
-                assert sizes[category_id(name) - 1] == pytest.approx((x2 - x1, y2 - y1))
-        dropped += category_id("l_board") - 1 not in labels and category_id("l_m_n") - 1 not in labels
-    assert 0 < dropped < 10  # dropped whenever the window is centred on the other plate

@@ -47,7 +47,7 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
     if validate:
         val_metrics = {k: float(v) for k, v in runner.val_loop.run().items()}
     wall = time.perf_counter() - started
-    state = dict(_served_model(runner).state_dict())
+    state = {k: v for k, v in runner.model.state_dict().items()}
     checkpoint = out_dir / CHECKPOINT_NAME
     save_checkpoint(
         Checkpoint(
@@ -63,12 +63,3 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     log.info("trained %d iterations in %.0f s (peak RSS %.0f MB); checkpoint %s", params.max_iters, wall, peak, checkpoint)
     return TrainResult(checkpoint, tb, val_metrics, wall, peak)
-
-
-def _served_model(runner):
-    """The averaged weights when the config keeps an EMA (mmengine's EMAHook swaps them in
-    only for validation and its own checkpoints), else the trained model."""
-    from mmengine.hooks import EMAHook
-
-    ema = next((h for h in runner.hooks if isinstance(h, EMAHook)), None)
-    return ema.ema_model.module if ema is not None else runner.model

@@ -12,7 +12,7 @@ import numpy as np
 from mmdet.datasets.transforms import RandomCrop
 from mmdet.registry import TRANSFORMS
 
-from alpr.classes import BOARD_CLASSES, CLASS_NAMES, GLYPH_CLASSES
+from alpr.classes import BOARD_CLASSES, CLASS_NAMES
 
 
 @TRANSFORMS.register_module()
@@ -21,23 +21,17 @@ class BoardCrop(RandomCrop):
 
     The window's position is random among those that contain the board, so plates appear
     anywhere in it and other plates may be cut at its edge; a board larger than the window
-    widens (heightens) the window to fit it with a small margin. Glyphs cut so that less than
-    ``min_visible`` of their box stays inside are dropped; boards and number areas must stay
-    ``min_visible_part`` inside, else they are dropped too: test scenes hold whole plates
-    only, and a cut board kept as a board teaches the model to report fragments of plates.
-    What is kept is clipped, masks included (mmdet's RandomCrop does the cropping).
+    widens (heightens) the window to fit it with a small margin. Instances cut so that less than ``min_visible`` of their box stays inside
+    are dropped; the rest are clipped, masks included (mmdet's RandomCrop does the cropping).
     """
 
-    def __init__(self, crop_size: tuple[int, int], min_visible: float = 0.6, min_visible_part: float = 0.95,
-                 margin: int = 8, **kwargs) -> None:
+    def __init__(self, crop_size: tuple[int, int], min_visible: float = 0.6, margin: int = 8, **kwargs) -> None:
         width, height = crop_size
         super().__init__(crop_size=(height, width), crop_type="absolute", allow_negative_crop=True,
                          recompute_bbox=True, bbox_clip_border=True, **kwargs)
         self.min_visible = min_visible
-        self.min_visible_part = min_visible_part
         self.margin = margin
         self.board_labels = np.array([CLASS_NAMES.index(name) for name in BOARD_CLASSES])
-        self.part_labels = np.array([i for i, name in enumerate(CLASS_NAMES) if name not in GLYPH_CLASSES])
         self._offset: tuple[int, int] = (0, 0)
 
     def _rand_offset(self, margin: tuple[int, int]) -> tuple[int, int]:
@@ -60,8 +54,7 @@ class BoardCrop(RandomCrop):
         inter_w = np.clip(np.minimum(boxes[:, 2], ox + crop_w) - np.maximum(boxes[:, 0], ox), 0, None)
         inter_h = np.clip(np.minimum(boxes[:, 3], oy + crop_h) - np.maximum(boxes[:, 1], oy), 0, None)
         area = np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1e-6)
-        is_part = np.isin(results["gt_bboxes_labels"], self.part_labels)
-        keep = inter_w * inter_h / area >= np.where(is_part, self.min_visible_part, self.min_visible)
+        keep = inter_w * inter_h / area >= self.min_visible
         _select(results, keep)
         return self._crop_data(results, (crop_h, crop_w), allow_negative_crop=True)
 

@@ -190,14 +190,7 @@ visualizer = dict(type='DetLocalVisualizer', vis_backends=vis_backends, name='vi
 log_processor = dict(type='LogProcessor', window_size=10, by_epoch=False)
 log_level = 'INFO'
 # a NaN/inf loss stops the run with an error (a failed tuning trial, not a silent one)
-# An exponential moving average of the weights is what gets validated and served
-# (alpr.model.train): it smooths the last iterations' noise. ExpMomentumEMA warms up: its
-# momentum falls from 1 (a copy of the weights) to `momentum` with time constant `gamma`
-# iterations, so early weights never enter the average and short (tuning) runs serve what they train.
-custom_hooks = [
-    dict(type='CheckInvalidLossHook', interval=10),
-    dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.001, gamma=500, priority=49),
-]
+custom_hooks = [dict(type='CheckInvalidLossHook', interval=10)]
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
