@@ -11,7 +11,9 @@ split them by the plate's geometry (long: the first three along the reading dire
 "NN L", the last four "NNNN"; regular: the upper row is "NN L", the lower "NNNN") and read
 each position as the best-scoring class its place in the grammar allows: a "B" that also
 looks a little like an "8" reads "B" in the letter's place. A board whose reading fails
-leaves its glyphs to the next board. Pure function; no model needed."""
+leaves its glyphs to the next board. Seven positions that do not lie as the board's shape has
+them (one row for long, two rows for regular) are no reading of it: the group's boards of the
+other shape are tried next. Pure function; no model needed."""
 
 from __future__ import annotations
 
@@ -182,6 +184,9 @@ def _read_board(
     slots = sorted(slots, key=lambda s: -s.score)[:7]
     direction = _reading_direction(board, [s.best for s in slots])
     sub, main = _split_rows(shape, slots, direction)
+    layout_error = _layout_error(shape, sub, main, direction)
+    if layout_error:
+        return _invalid(reading, layout_error)
     ordered = _order(sub, direction) + _order(main, direction)
     roles = [DIGITS, DIGITS, LETTERS, DIGITS, DIGITS, DIGITS, DIGITS]
     read = [slot.read(role) for slot, role in zip(ordered, roles)]
@@ -226,6 +231,21 @@ def _split_rows(shape: str, slots: list[GlyphSlot], direction: np.ndarray) -> tu
     return ordered[:3], ordered[3:]
 
 
+def _layout_error(shape: str, sub: list[GlyphSlot], main: list[GlyphSlot], direction: np.ndarray) -> str:
+    """Why seven positions cannot be a plate of ``shape`` ("" if they can): a long plate's glyphs
+    lie on one line, a regular plate's in two rows (a long plate's part is often also detected
+    as a regular board, and the other way round)."""
+    across = np.array([-direction[1], direction[0]])
+    height = float(np.median([s.best.bbox[3] - s.best.bbox[1] for s in sub + main]))
+    upper = [float(np.dot(s.center, across)) for s in sub]
+    lower = [float(np.dot(s.center, across)) for s in main]
+    if shape == "regular" and min(lower) - max(upper) < 0.3 * height:
+        return "glyphs do not form two rows"
+    if shape == "long" and max(upper + lower) - min(upper + lower) > 0.8 * height:
+        return "glyphs do not form one row"
+    return ""
+
+
 def group_boards(boards: list[Detection], options: ReadOptions) -> list[list[Detection]]:
     """Board detections per plate, strongest plate first and strongest board first in each:
     a board joins the group of a stronger one it overlaps (IoU, or either lying mostly inside
@@ -248,6 +268,9 @@ def _regions(group: list[Detection], parts: list[Detection]) -> list[Detection]:
     regions = [best] + [_merged([best, other]) for other in rest]
     if len(rest) > 1:
         regions.append(_merged(group))
+    other = [d for d in group if d.label != best.label]
+    if other:  # the group's boards disagree on the shape: the other shape's strongest board, all as it
+        regions += [other[0], _merged(other + [d for d in group if d.label == best.label])]
     names = PART_CLASSES[BOARD_CLASSES[best.label]]
     union = _union_box(group)
     areas = [p for p in parts if p.label in (names["sub"], names["main"]) and _intersection(p.bbox, union) > 0

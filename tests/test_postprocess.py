@@ -242,3 +242,29 @@ def test_perfect_detections_of_generated_images_read_exactly(synth_folder: Path)
         read += [f"{r.shape}:{r.text}" for r in read_plates(dets)]
     assert len(truths) > 25
     assert sorted(read) == sorted(truths)
+
+
+def test_long_plate_also_seen_as_a_stronger_regular_board_reads_long() -> None:
+    """A detector may call part of a long plate a regular board: the glyphs' one row decides."""
+    dets = long_plate(10, 10, "26D5140", score=0.6)
+    dets.append(det("r_board", (60, 8, 175, 52), 0.95))  # the right part of the long plate
+    (reading,) = read_plates(dets)
+    assert (reading.shape, reading.text, reading.bbox) == ("long", "26D5140", (10.0, 10.0, 190.0, 50.0))
+
+
+def test_regular_plate_also_seen_as_a_stronger_long_board_reads_regular() -> None:
+    dets = regular_plate(300, 200, "48C2277", score=0.5)
+    dets.append(det("l_board", (298, 198, 422, 282), 0.9))
+    (reading,) = read_plates(dets)
+    assert (reading.shape, reading.text) == ("regular", "48C2277")
+
+
+def test_positions_that_do_not_fit_the_boards_layout_are_no_reading() -> None:
+    one_row = [d for d in long_plate(10, 10, "11A1111") if d.label != "l_board"]
+    one_row.append(det("r_board", (10, 10, 190, 50)))  # only a regular board on a one-row plate
+    (reading,) = read_plates(one_row, ReadOptions(include_invalid=True))
+    assert not reading.valid and reading.reason == "glyphs do not form two rows"
+    two_rows = [d for d in regular_plate(300, 200, "22B2222") if d.label != "r_board"]
+    two_rows.append(det("l_board", (300, 200, 420, 280)))
+    (reading,) = read_plates(two_rows, ReadOptions(include_invalid=True))
+    assert not reading.valid and reading.reason == "glyphs do not form one row"
