@@ -289,12 +289,12 @@ def plates_from_areas(parts: list[Detection], groups: list[list[Detection]], opt
     used: set[int] = set()
     out: list[list[Detection]] = []
     for main in (p for p in strong if p.label in _MAIN_AREA_SHAPE):
-        if any(_inside_fraction(main.bbox, r) > 0.5 for r in regions):
+        if _mostly_on_any(main.bbox, regions):
             continue
         shape = _MAIN_AREA_SHAPE[main.label]
         reach = min(main.bbox[2] - main.bbox[0], main.bbox[3] - main.bbox[1])
         subs = [i for i, p in enumerate(strong) if p.label == PART_CLASSES[shape]["sub"] and i not in used
-                and _gap(p.bbox, main.bbox) <= reach and not any(_inside_fraction(p.bbox, r) > 0.5 for r in regions)]
+                and _gap(p.bbox, main.bbox) <= reach and not _mostly_on_any(p.bbox, regions)]
         if not subs:
             continue
         used.add(subs[0])
@@ -308,6 +308,10 @@ def plates_from_areas(parts: list[Detection], groups: list[list[Detection]], opt
 
 
 _MAIN_AREA_SHAPE = {names["main"]: shape for shape, names in PART_CLASSES.items()}
+
+
+def _mostly_on_any(box: Box, regions: list[Box]) -> bool:
+    return any(_inside_fraction(box, r) > 0.5 for r in regions)
 
 
 def _gap(a: Box, b: Box) -> float:

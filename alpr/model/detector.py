@@ -124,6 +124,6 @@ class Detector:
         labels = inst.labels[keep].cpu().numpy()
         masks = inst.masks[keep].cpu().numpy() if "masks" in inst else np.zeros((len(scores), *image.shape[:2]), bool)
         return [
-            DetectedObject(self.classes[int(c)], float(s), tuple(float(v) for v in b), m.astype(bool))
+            DetectedObject(self.classes[int(c)], float(s), tuple(float(v) for v in b), m.astype(bool, copy=False))
             for b, s, c, m in zip(bboxes, scores, labels, masks)
         ]
