@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import resource
 import time
 from pathlib import Path
@@ -68,7 +69,7 @@ def main() -> None:
                              image_size=tuple(args.size), embed_dims=args.embed_dims, validate_at_end=False,
                              train_crop=tuple(args.train_crop) if args.train_crop else None,
                              log_interval=50, seed=args.seed)
-        result = train_detector(params, train_set, out / f"run-{int(time.time())}")
+        result = train_detector(params, train_set, out / f"run-{int(time.time())}-{os.getpid()}")
         checkpoint = str(result.checkpoint)
     detector = Detector(checkpoint)
     detector.configure_test(args.score_threshold, args.rpn_proposals, args.max_detections)
