@@ -240,7 +240,9 @@ def run_trials(
     def objective(sample: dict[str, Any]) -> dict[str, Any]:
         sample = {**sample, "depths": list(sample["depths"]), "image_size": tuple(sample["image_size"])}
         params = base.model_copy(update={**sample, "max_iters": config.trial_iters, "validate_at_end": False,
-                                         "seed": config.seed})
+                                         "seed": config.seed,
+                                         # trials score the detector: no second-look glyph classifier
+                                         "glyphs": base.glyphs.model_copy(update={"enabled": False})})
         started = time.perf_counter()
         try:
             TrainParams.model_validate(params.model_dump())

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.postprocess_replay CHECKPOINT COCO_DIR [--split test]
         [--cache detections.json] [--set glyph_nms_iou=0.5 --set board_margin=0.2 ...]
+        [--no-second-look] [--show N]
 
 Detection is the slow part (about 0.1-0.3 s an image here); post-processing takes
 milliseconds. The first run stores the detections (labels, scores, boxes, board outlines) in
@@ -24,13 +25,13 @@ from alpr.metrics.plate_rate import true_plates
 from alpr.postprocess import Detection, PlateReading, ReadOptions, box_iou, read_plates
 
 
-def detect_all(checkpoint: str, coco_dir: Path, split: str) -> dict[int, list[Detection]]:
+def detect_all(checkpoint: str, coco_dir: Path, split: str, second_look: bool = True) -> dict[int, list[Detection]]:
     """Every image's detections as post-processing sees them (boards with their outline)."""
     import cv2
 
     from alpr.model.detector import Detector
 
-    detector = Detector(checkpoint)
+    detector = Detector(checkpoint, second_look=second_look)
     doc = json.loads((coco_dir / "annotations" / f"{split}.json").read_text())
     out = {}
     for image in doc["images"]:
@@ -88,6 +89,7 @@ def main() -> None:
     p.add_argument("--split", default="test")
     p.add_argument("--cache", type=Path, help="detections file: read if it exists, else written")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a ReadOptions override")
+    p.add_argument("--no-second-look", action="store_true", help="ignore the checkpoint's glyph classifier")
     p.add_argument("--show", type=int, default=0, help="print this many failed plates with their readings")
     args = p.parse_args()
 
@@ -95,7 +97,7 @@ def main() -> None:
     if args.cache and args.cache.exists():
         detections = load_cache(args.cache)
     else:
-        detections = detect_all(args.checkpoint, args.coco_dir, args.split)
+        detections = detect_all(args.checkpoint, args.coco_dir, args.split, not args.no_second_look)
         if args.cache:
             save_cache(args.cache, detections)
 
@@ -117,7 +119,9 @@ def main() -> None:
             if shown < args.show:
                 shown += 1
                 near = [r.text or "-" for r in everything.get(image_id, []) if box_iou(r.bbox, truth["bbox"]) >= 0.5]
-                print(f"image {image_id}: {truth['shape']} {truth['text']} -> {why}; readings there: {near}")
+                width = truth["bbox"][2] - truth["bbox"][0]
+                print(f"image {image_id}: {truth['shape']} {truth['text']} ({width:.0f} px wide) -> {why};"
+                      f" readings there: {near}")
     print(json.dumps({"options": {k: v for k, v in dataclasses.asdict(options).items()
                                   if v != getattr(ReadOptions(), k)},
                       **metrics.as_dict(), "failures": dict(failures.most_common())}, indent=1))

@@ -33,6 +33,11 @@ def test_checkpoint_is_plain_and_self_describing(trained) -> None:
     assert set(payload["versions"]) == {"torch", "mmcv", "mmdet", "mmengine"}
     ckpt = load_checkpoint(str(trained.checkpoint))
     assert ckpt.metrics["val"] == trained.val_metrics
+    glyphs = payload["glyphs"]  # the second-look glyph classifier travels in the same file
+    assert glyphs["classes"] == list("0123456789abcde") and glyphs["params"]["size"] == [24, 32]
+    assert all(isinstance(v, torch.Tensor) for v in glyphs["state_dict"].values())
+    assert ckpt.glyphs is not None and 0.0 <= ckpt.glyphs.metrics["val_accuracy"] <= 1.0
+    assert trained.val_metrics["glyphs/val_accuracy"] == ckpt.glyphs.metrics["val_accuracy"]
 
 
 def test_checkpoint_loads_in_fresh_process(trained, tiny_dataset: Path) -> None:
@@ -119,7 +124,7 @@ def test_detector_takes_its_threshold_from_the_model_and_test_levers_apply(train
 
     from alpr.model.detector import Detector
 
-    detector = Detector(str(trained.checkpoint))
+    detector = Detector(str(trained.checkpoint), second_look=False)  # the detector's own output
     assert detector.score_threshold == detector.model.test_cfg.rcnn.score_thr == 0.1  # configs/model/default.py
     detector.configure_test(score_threshold=0.0, rpn_proposals=40, max_detections=5, size=(256, 192))
     cfg = detector.model.test_cfg
@@ -137,11 +142,11 @@ def test_masks_for_chosen_classes_only_keep_the_detections(trained, tiny_dataset
     from alpr.model.detector import Detector
 
     image = cv2.imread(str(next((tiny_dataset / "images").glob("*.jpg"))))
-    every = Detector(str(trained.checkpoint))
+    every = Detector(str(trained.checkpoint), second_look=False)  # masks follow the detector's own classes
     every.configure_test(score_threshold=0.0, max_detections=30)
     all_masks = every.detect(image)
     chosen = {o.label for o in all_masks[::2]}  # classes of every other detection
-    some = Detector(str(trained.checkpoint), mask_classes=chosen)
+    some = Detector(str(trained.checkpoint), mask_classes=chosen, second_look=False)
     some.configure_test(score_threshold=0.0, max_detections=30)
     partial = some.detect(image)
     assert [(o.label, o.bbox) for o in partial] == [(o.label, o.bbox) for o in all_masks]
@@ -149,3 +154,55 @@ def test_masks_for_chosen_classes_only_keep_the_detections(trained, tiny_dataset
         assert np.array_equal(part.mask, full.mask) if full.label in chosen else not part.mask.any()
     with pytest.raises(ValueError, match="not classes of this model"):
         Detector(str(trained.checkpoint), mask_classes={"x_board"})
+
+
+def test_glyph_classifier_learns_the_glyphs_it_is_shown(tiny_dataset: Path) -> None:
+    import numpy as np
+
+    from alpr.model.glyph_classifier import (GLYPHS, GlyphClassifier, GlyphParams, _predict, glyph_crops,
+                                             train_glyph_classifier)
+
+    params = GlyphParams(epochs=15, copies=4, batch_size=32, seed=1)
+    model = train_glyph_classifier(tiny_dataset, params)
+    assert model.metrics["train_glyphs"] > 100 and "val_accuracy" in model.metrics
+    # the training split's glyphs, untouched boxes: a working classifier has learnt them
+    x, y = glyph_crops(tiny_dataset, "train", params, 1, 0.0, np.random.default_rng(0))
+    classifier = GlyphClassifier(model)
+    accuracy = (_predict(classifier.net, x).argmax(1) == y).mean()
+    assert accuracy > 0.9
+    probs = classifier.probabilities(np.zeros((48, 64, 3), np.uint8), [(1.0, 2.0, 11.0, 22.0), (40.0, 40.0, 80.0, 90.0)])
+    assert probs.shape == (2, len(GLYPHS)) and np.allclose(probs.sum(1), 1.0, atol=1e-5)
+
+
+def test_second_look_gives_each_glyph_the_classifier_classes() -> None:
+    import numpy as np
+
+    from alpr.model.detector import DetectedObject, second_look
+    from alpr.model.glyph_classifier import GLYPHS
+
+    mask = np.zeros((20, 20), bool)
+    objects = [
+        DetectedObject("6", 0.5, (0.0, 0.0, 10.0, 20.0), mask),  # one glyph the detector saw as 6 and 8
+        DetectedObject("8", 0.4, (0.5, 0.0, 10.5, 20.0), mask),
+        DetectedObject("1", 0.3, (30.0, 0.0, 40.0, 20.0), mask),
+        DetectedObject("r_board", 0.9, (0.0, 0.0, 60.0, 30.0), mask),
+    ]
+    seen = []
+
+    def probabilities(boxes):
+        seen.append(boxes)
+        p = np.zeros((len(boxes), len(GLYPHS)))
+        p[0, GLYPHS.index("8")], p[0, GLYPHS.index("b")], p[0, GLYPHS.index("3")] = 0.8, 0.15, 0.05
+        p[1, GLYPHS.index("7")] = 1.0
+        return p
+
+    out = second_look(objects, probabilities, score_threshold=0.1)
+    assert seen == [[(0.0, 0.0, 10.0, 20.0), (30.0, 0.0, 40.0, 20.0)]]  # one crop per glyph, the strongest box
+    got = [(o.label, round(o.score, 3), o.bbox) for o in out]
+    assert got == [
+        ("r_board", 0.9, (0.0, 0.0, 60.0, 30.0)),
+        ("8", 0.72, (0.0, 0.0, 10.0, 20.0)),  # strength 0.5 + 0.4 = 0.9, x 0.8
+        ("7", 0.3, (30.0, 0.0, 40.0, 20.0)),
+        ("b", 0.135, (0.0, 0.0, 10.0, 20.0)),  # a second class above the threshold stays (grammar)
+    ]  # "3" (0.045) is below the threshold
+    assert second_look([objects[3]], probabilities) == [objects[3]]

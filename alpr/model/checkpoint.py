@@ -16,6 +16,7 @@ import torch
 
 from alpr.classes import CLASS_NAMES
 from alpr.fsutil import open_fs
+from alpr.model.glyph_classifier import GlyphModel
 
 FORMAT = "alpr-detector/1"
 
@@ -32,6 +33,7 @@ class Checkpoint:
     params: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    glyphs: GlyphModel | None = None  # the second-look glyph classifier, if trained
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -42,6 +44,7 @@ class Checkpoint:
             "params": _plain(self.params),
             "metrics": _plain(self.metrics),
             "versions": _plain(self.versions or library_versions()),
+            "glyphs": self.glyphs.to_payload() if self.glyphs else None,
         }
 
 
@@ -79,6 +82,7 @@ def load_checkpoint(url: str) -> Checkpoint:
         params=payload.get("params", {}),
         metrics=payload.get("metrics", {}),
         versions=payload.get("versions", {}),
+        glyphs=GlyphModel.from_payload(payload["glyphs"]) if payload.get("glyphs") else None,
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, model_validator
 
 from alpr.classes import CLASS_NAMES
+from alpr.model.glyph_classifier import GlyphParams
 from alpr.settings import PROJECT_ROOT
 
 MODEL_CONFIG_DIR = PROJECT_ROOT / "configs" / "model"
@@ -31,6 +32,8 @@ class TrainParams(BaseModel):
     seed: int = 0
     validate_at_end: bool = True
     log_interval: int = Field(10, ge=1)
+    #: the second-look glyph classifier trained after the detector (alpr/model/glyph_classifier.py)
+    glyphs: GlyphParams = GlyphParams()
 
     @model_validator(mode="after")
     def _check(self) -> "TrainParams":

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from alpr.model.checkpoint import Checkpoint, load_checkpoint
-from alpr.postprocess import Detection
+from alpr.model.glyph_classifier import GLYPHS, GlyphClassifier
+from alpr.postprocess import Detection, box_iou
 
 
 @dataclass
@@ -43,6 +44,12 @@ class DetectedObject:
         return Detection(self.label, self.score, self.bbox, self.outline() if with_outline else None)
 
 
+#: detected glyphs overlapping more than this are one glyph seen as several classes
+GLYPH_GROUP_IOU = 0.4
+#: at most this many classes per glyph come out of the second look
+GLYPH_CLASSES_KEPT = 3
+
+
 class Detector:
     """A trained Mask R-CNN, built from the self-describing checkpoint only."""
 
@@ -52,10 +59,12 @@ class Detector:
         device: str = "cpu",
         score_threshold: float | None = None,
         mask_classes: Collection[str] | None = None,
+        second_look: bool = True,
     ):
         """``score_threshold`` None keeps the model config's test-time threshold; with
         ``mask_classes``, detections of other classes get empty masks (faster: serving reads
-        only boards' outlines; evaluation needs every mask)."""
+        only boards' outlines; evaluation needs every mask). ``second_look`` False ignores the
+        checkpoint's glyph classifier (glyph classes as the detector alone sees them)."""
         from mmengine.config import Config
         from mmdet.registry import MODELS
         from mmdet.utils import register_all_modules
@@ -87,6 +96,8 @@ class Detector:
         self.model = model.to(device).eval()
         self.classes = list(self.checkpoint.classes)
         self.score_threshold = 0.0 if score_threshold is None else score_threshold
+        glyphs = self.checkpoint.glyphs
+        self.glyph_classifier = GlyphClassifier(glyphs) if glyphs is not None and second_look else None
 
     def configure_test(
         self,
@@ -123,7 +134,48 @@ class Detector:
         scores = inst.scores[keep].cpu().numpy()
         labels = inst.labels[keep].cpu().numpy()
         masks = inst.masks[keep].cpu().numpy() if "masks" in inst else np.zeros((len(scores), *image.shape[:2]), bool)
-        return [
+        objects = [
             DetectedObject(self.classes[int(c)], float(s), tuple(float(v) for v in b), m.astype(bool, copy=False))
             for b, s, c, m in zip(bboxes, scores, labels, masks)
         ]
+        if self.glyph_classifier is not None:
+            classifier = self.glyph_classifier
+            objects = second_look(objects, lambda boxes: classifier.probabilities(image, boxes), self.score_threshold)
+        return objects
+
+
+def second_look(
+    objects: list[DetectedObject],
+    probabilities: Callable[[list[tuple[float, float, float, float]]], np.ndarray],
+    score_threshold: float = 0.0,
+) -> list[DetectedObject]:
+    """Glyph classes from the glyph classifier (``probabilities`` of boxes, over ``GLYPHS``):
+    the detector's glyphs at one place (any class, IoU > ``GLYPH_GROUP_IOU``) are one glyph, its strength the sum of their scores (the
+    detector splits it among the classes it hesitates between); each glyph comes out once per
+    class the classifier gives it, scored strength x probability (the best class always,
+    up to ``GLYPH_CLASSES_KEPT - 1`` others when at or above the score threshold: the plate
+    grammar may need them)."""
+    glyphs = sorted((o for o in objects if o.label in GLYPHS), key=lambda o: -o.score)
+    groups: list[list[DetectedObject]] = []
+    for g in glyphs:
+        group = next((grp for grp in groups if box_iou(g.bbox, grp[0].bbox) > GLYPH_GROUP_IOU), None)
+        if group is None:
+            groups.append([g])
+        else:
+            group.append(g)
+    if not groups:
+        return objects
+    probs = probabilities([grp[0].bbox for grp in groups])
+    out = [o for o in objects if o.label not in GLYPHS]
+    for group, p in zip(groups, probs):
+        lead = group[0]
+        best: dict[str, float] = {}
+        for o in group:
+            best[o.label] = max(best.get(o.label, 0.0), o.score)
+        strength = min(1.0, sum(best.values()))
+        for rank, c in enumerate(np.argsort(-p)):
+            score = strength * float(p[c])
+            if rank >= GLYPH_CLASSES_KEPT or (rank > 0 and score < max(score_threshold, 1e-3)):
+                break
+            out.append(DetectedObject(GLYPHS[c], score, lead.bbox, lead.mask))
+    return sorted(out, key=lambda o: -o.score)

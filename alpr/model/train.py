@@ -11,6 +11,7 @@ from pathlib import Path
 
 from alpr.model.checkpoint import Checkpoint, library_versions, save_checkpoint
 from alpr.model.config import TrainParams, build_config
+from alpr.model.glyph_classifier import train_glyph_classifier
 
 log = logging.getLogger(__name__)
 CHECKPOINT_NAME = "model.pth"
@@ -46,6 +47,9 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
     val_metrics: dict[str, float] = {}
     if validate:
         val_metrics = {k: float(v) for k, v in runner.val_loop.run().items()}
+    glyphs = train_glyph_classifier(dataset_dir, params.glyphs) if params.glyphs.enabled else None
+    if glyphs is not None:  # reported with the detector's validation metrics (and so in ZenML)
+        val_metrics.update({f"glyphs/{k}": v for k, v in glyphs.metrics.items() if k.startswith("val_")})
     wall = time.perf_counter() - started
     state = {k: v for k, v in runner.model.state_dict().items()}
     checkpoint = out_dir / CHECKPOINT_NAME
@@ -56,6 +60,7 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
             params=params.model_dump(),
             metrics={"val": val_metrics, "train_wall_time_s": wall},
             versions=library_versions(),
+            glyphs=glyphs,
         ),
         str(checkpoint),
     )
