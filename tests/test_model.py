@@ -88,6 +88,14 @@ def test_not_a_checkpoint_is_rejected(tmp_path: Path) -> None:
         load_checkpoint(str(tmp_path / "missing.pth"))
 
 
+def test_checkpoint_with_foreign_glyph_classes_is_rejected(trained, tmp_path: Path) -> None:
+    payload = torch.load(trained.checkpoint, weights_only=True)
+    payload["glyphs"]["classes"] = list("0123456789")
+    torch.save(payload, tmp_path / "x.pth")
+    with pytest.raises(CheckpointError, match="x.pth: unusable glyph classifier .*differ"):
+        load_checkpoint(str(tmp_path / "x.pth"))
+
+
 def test_params_validation() -> None:
     with pytest.raises(ValueError, match="4 stage depths"):
         TrainParams(depths=[2, 2])

@@ -75,6 +75,10 @@ def load_checkpoint(url: str) -> Checkpoint:
         raise CheckpointError(f"{url}: not a weights-only checkpoint ({exc.__class__.__name__}: {exc})") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{url}: not an {FORMAT} checkpoint")
+    try:
+        glyphs = GlyphModel.from_payload(payload["glyphs"]) if payload.get("glyphs") else None
+    except (KeyError, ValueError) as exc:
+        raise CheckpointError(f"{url}: unusable glyph classifier ({exc.__class__.__name__}: {exc})") from exc
     return Checkpoint(
         state_dict=payload["state_dict"],
         config_text=payload["config"],
@@ -82,7 +86,7 @@ def load_checkpoint(url: str) -> Checkpoint:
         params=payload.get("params", {}),
         metrics=payload.get("metrics", {}),
         versions=payload.get("versions", {}),
-        glyphs=GlyphModel.from_payload(payload["glyphs"]) if payload.get("glyphs") else None,
+        glyphs=glyphs,
     )
 
 
