@@ -150,8 +150,9 @@ def second_look(
     score_threshold: float = 0.0,
 ) -> list[DetectedObject]:
     """Glyph classes from the glyph classifier (``probabilities`` of boxes, over ``GLYPHS``):
-    the detector's glyphs at one place (any class, IoU > ``GLYPH_GROUP_IOU``) are one glyph, its strength the sum of their scores (the
-    detector splits it among the classes it hesitates between); each glyph comes out once per
+    the detector's glyphs at one place (any class, IoU > ``GLYPH_GROUP_IOU``) are one glyph,
+    its strength the sum of their scores (the detector splits it among the classes it hesitates
+    between); each glyph comes out once per
     class the classifier gives it, scored strength x probability (the best class always,
     up to ``GLYPH_CLASSES_KEPT - 1`` others when at or above the score threshold: the plate
     grammar may need them)."""

@@ -65,8 +65,7 @@ def crop_glyph(gray: np.ndarray, box: tuple[float, float, float, float], size: t
     w, h = size
     sx, sy = max(x2 - x1, 1.0) / w, max(y2 - y1, 1.0) / h
     m = np.array([[1 / sx, 0, -x1 / sx], [0, 1 / sy, -y1 / sy]], np.float32)
-    out = cv2.warpAffine(gray, m, size, flags=cv2.INTER_AREA if min(sx, sy) > 1 else cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    out = cv2.warpAffine(gray, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     return (out - out.mean()) / (out.std() + 1.0)
 
 
