@@ -13,8 +13,10 @@ LETTERS: tuple[str, ...] = tuple("abcde")  # vehicle-type letters A-E, lower-cas
 REGULAR_PARTS: tuple[str, ...] = ("r_board", "r_s_n", "r_m_n")
 LONG_PARTS: tuple[str, ...] = ("l_board", "l_s_n", "l_m_n")
 
-CLASS_NAMES: tuple[str, ...] = DIGITS + LETTERS + REGULAR_PARTS + LONG_PARTS
-GLYPH_CLASSES: frozenset[str] = frozenset(DIGITS + LETTERS)
+#: Glyph classes in a fixed order: the glyph classifier's output index (stored with its weights).
+GLYPHS: tuple[str, ...] = DIGITS + LETTERS
+CLASS_NAMES: tuple[str, ...] = GLYPHS + REGULAR_PARTS + LONG_PARTS
+GLYPH_CLASSES: frozenset[str] = frozenset(GLYPHS)
 BOARD_CLASSES: dict[str, str] = {"r_board": "regular", "l_board": "long"}
 
 PlateShape = Literal["regular", "long"]

@@ -167,14 +167,15 @@ def test_masks_for_chosen_classes_only_keep_the_detections(trained, tiny_dataset
 def test_glyph_classifier_learns_the_glyphs_it_is_shown(tiny_dataset: Path) -> None:
     import numpy as np
 
-    from alpr.model.glyph_classifier import (GLYPHS, GlyphClassifier, GlyphParams, _predict, glyph_crops,
+    from alpr.classes import GLYPHS
+    from alpr.model.glyph_classifier import (GlyphClassifier, GlyphParams, _predict, glyph_crops,
                                              train_glyph_classifier)
 
     params = GlyphParams(epochs=15, copies=4, batch_size=32, seed=1)
     model = train_glyph_classifier(tiny_dataset, params)
     assert model.metrics["train_glyphs"] > 100 and "val_accuracy" in model.metrics
     # the training split's glyphs, untouched boxes: a working classifier has learnt them
-    x, y = glyph_crops(tiny_dataset, "train", params, 1, 0.0, np.random.default_rng(0))
+    x, y = glyph_crops(tiny_dataset, "train", params.size, 1, 0.0, np.random.default_rng(0))
     classifier = GlyphClassifier(model)
     accuracy = (_predict(classifier.net, x).argmax(1) == y).mean()
     assert accuracy > 0.9
@@ -185,8 +186,8 @@ def test_glyph_classifier_learns_the_glyphs_it_is_shown(tiny_dataset: Path) -> N
 def test_second_look_gives_each_glyph_the_classifier_classes() -> None:
     import numpy as np
 
+    from alpr.classes import GLYPHS
     from alpr.model.detector import DetectedObject, second_look
-    from alpr.model.glyph_classifier import GLYPHS
 
     mask = np.zeros((20, 20), bool)
     objects = [

@@ -24,10 +24,9 @@ import torch
 from pydantic import BaseModel, Field
 from torch import nn
 
-from alpr.classes import DIGITS, LETTERS
+from alpr.classes import GLYPHS
 
 log = logging.getLogger(__name__)
-GLYPHS: tuple[str, ...] = DIGITS + LETTERS
 
 
 class GlyphParams(BaseModel):
@@ -77,7 +76,7 @@ def _jittered(box: tuple[float, float, float, float], jitter: float, rng: np.ran
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
 
 
-def glyph_crops(dataset_dir: Path, split: str, params: GlyphParams, copies: int, jitter: float,
+def glyph_crops(dataset_dir: Path, split: str, size: tuple[int, int], copies: int, jitter: float,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Crops (N, 1, h, w) float32 and labels (N,) of every true glyph of a COCO split."""
     doc = json.loads((dataset_dir / "annotations" / f"{split}.json").read_text())
@@ -98,7 +97,7 @@ def glyph_crops(dataset_dir: Path, split: str, params: GlyphParams, copies: int,
             x, y, w, h = a["bbox"]
             for _ in range(copies):
                 box = _jittered((x, y, x + w, y + h), jitter, rng) if jitter else (x, y, x + w, y + h)
-                crops.append(crop_glyph(pixels, box, params.size))
+                crops.append(crop_glyph(pixels, box, size))
                 labels.append(GLYPHS.index(names[a["category_id"]]))
     if not crops:
         raise ValueError(f"{dataset_dir}: the {split} split has no glyph annotations to train the glyph classifier on")
@@ -129,7 +128,7 @@ def train_glyph_classifier(dataset_dir: Path, params: GlyphParams) -> GlyphModel
     started = time.perf_counter()
     rng = np.random.default_rng(params.seed)
     torch.manual_seed(params.seed)
-    x, y = glyph_crops(dataset_dir, "train", params, params.copies, params.jitter, rng)
+    x, y = glyph_crops(dataset_dir, "train", params.size, params.copies, params.jitter, rng)
     net = build_net(params.widths)
     steps = params.epochs * int(np.ceil(len(y) / params.batch_size))
     optimizer = torch.optim.AdamW(net.parameters(), lr=params.lr, weight_decay=1e-4)
@@ -146,10 +145,10 @@ def train_glyph_classifier(dataset_dir: Path, params: GlyphParams) -> GlyphModel
             optimizer.step()
             schedule.step()
     net.eval()
-    metrics = {"train_glyphs": float(len(y) // params.copies), "train_wall_time_s": 0.0}
+    metrics = {"train_glyphs": float(len(y) // params.copies)}
     for name, jitter in (("val_accuracy", 0.0), ("val_accuracy_jittered", params.jitter)):
         try:
-            vx, vy = glyph_crops(dataset_dir, "val", params, 1, jitter, np.random.default_rng(params.seed + 1))
+            vx, vy = glyph_crops(dataset_dir, "val", params.size, 1, jitter, np.random.default_rng(params.seed + 1))
         except ValueError:  # no val glyphs: nothing to report
             break
         metrics[name] = float((_predict(net, vx).argmax(1) == vy).mean())
