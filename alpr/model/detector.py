@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from alpr.classes import GLYPHS
 from alpr.model.checkpoint import Checkpoint, load_checkpoint
-from alpr.model.glyph_classifier import GLYPHS, GlyphClassifier
+from alpr.model.glyph_classifier import GlyphClassifier
 from alpr.postprocess import Detection, box_iou
 
 
@@ -98,6 +99,7 @@ class Detector:
         self.score_threshold = 0.0 if score_threshold is None else score_threshold
         glyphs = self.checkpoint.glyphs
         self.glyph_classifier = GlyphClassifier(glyphs) if glyphs is not None and second_look else None
+        self._pipeline: Callable[[dict], dict] | None = None
 
     def configure_test(
         self,
@@ -120,14 +122,27 @@ class Detector:
             for t in self.model.cfg.test_dataloader.dataset.pipeline:
                 if t["type"] == "Resize":
                     t["scale"] = tuple(size)
+            self._pipeline = None
+
+    def pipeline(self) -> Callable[[dict], dict]:
+        """The test pipeline (resize, pack) for in-memory images, built once: mmdet's
+        ``inference_detector`` otherwise copies the whole config and rebuilds it per image."""
+        if self._pipeline is None:
+            from mmcv.transforms import Compose
+            from mmdet.utils import get_test_pipeline_cfg
+
+            steps = get_test_pipeline_cfg(self.model.cfg.copy())
+            steps[0].type = "mmdet.LoadImageFromNDArray"
+            self._pipeline = Compose(steps)
+        return self._pipeline
 
     def detect(self, image: np.ndarray) -> list[DetectedObject]:
         """Detections on one BGR image (HxWx3 uint8), in its own pixel coordinates."""
         import torch
         from mmdet.apis import inference_detector
 
-        with torch.no_grad():
-            sample = inference_detector(self.model, image)
+        with torch.inference_mode():
+            sample = inference_detector(self.model, image, test_pipeline=self.pipeline())
         inst = sample.pred_instances
         keep = inst.scores >= self.score_threshold
         bboxes = inst.bboxes[keep].cpu().numpy()
