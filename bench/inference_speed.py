@@ -1,8 +1,8 @@
 """Benchmark: bare-model inference latency (mmdet, batch 1, 640x480 input) on this machine.
 
     .venv/bin/python -m bench.inference_speed CHECKPOINT [--runs 50] [--size 640 480]
-        [--rpn-proposals 150] [--max-detections 50] [--score-thr 0.2] [--board-masks-only]
-        [--no-second-look]
+        [--rpn-proposals 150] [--max-detections 50] [--score-thr 0.2] [--rpn-nms-pre 300]
+        [--roi-sampling 2] [--board-masks-only] [--no-second-look]
 
 Each option overrides one test-time lever of the checkpoint's own config, so the effect of
 each can be measured separately. Prints p50/p95 in milliseconds and the torch thread count.
@@ -31,6 +31,8 @@ def main() -> None:
     p.add_argument("--rpn-proposals", type=int, help="test_cfg.rpn.max_per_img")
     p.add_argument("--max-detections", type=int, help="test_cfg.rcnn.max_per_img")
     p.add_argument("--score-thr", type=float, help="test_cfg.rcnn.score_thr")
+    p.add_argument("--rpn-nms-pre", type=int, help="test_cfg.rpn.nms_pre (RPN candidates per level before NMS)")
+    p.add_argument("--roi-sampling", type=int, help="RoIAlign sampling ratio (points per bin; 0 adaptive)")
     p.add_argument("--board-masks-only", action="store_true", help="masks for boards only (what serving reads)")
     p.add_argument("--no-second-look", action="store_true", help="skip the checkpoint's glyph classifier")
     args = p.parse_args()
@@ -43,7 +45,8 @@ def main() -> None:
     ckpt = load_checkpoint(args.checkpoint)
     detector = Detector(ckpt, mask_classes=list(BOARD_CLASSES) if args.board_masks_only else None,
                         second_look=not args.no_second_look)
-    detector.configure_test(args.score_thr, args.rpn_proposals, args.max_detections, args.size)
+    detector.configure_test(args.score_thr, args.rpn_proposals, args.max_detections, args.size,
+                            args.rpn_nms_pre, args.roi_sampling)
     test_cfg = detector.model.test_cfg
     images = [render_scene(image_rng(909, i), SynthOptions()).image for i in range(min(args.runs, 20))]
     for i in range(args.warmup):
@@ -61,6 +64,7 @@ def main() -> None:
         "test_cfg": json.loads(json.dumps(test_cfg, default=str)) if test_cfg is not None else None,
         "masks": "boards" if args.board_masks_only else "all",
         "second_look": detector.glyph_classifier is not None,
+        "roi_sampling": [layer.sampling_ratio for layer in detector.model.roi_head.bbox_roi_extractor.roi_layers][:1],
         "resize": [t["scale"] for t in detector.model.cfg.test_dataloader.dataset.pipeline if t["type"] == "Resize"],
     }, indent=1))
 

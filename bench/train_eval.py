@@ -47,6 +47,9 @@ def main() -> None:
     p.add_argument("--score-threshold", type=float, help="default: the model config's")
     p.add_argument("--rpn-proposals", type=int, help="test-time proposals (default: the model config's)")
     p.add_argument("--max-detections", type=int, help="test-time detections (default: the model config's)")
+    p.add_argument("--rpn-nms-pre", type=int, help="test-time RPN candidates per level before NMS")
+    p.add_argument("--roi-sampling", type=int, help="test-time RoIAlign sampling ratio (0: adaptive)")
+    p.add_argument("--test-size", type=int, nargs=2, metavar=("W", "H"), help="test-time resize (default: as trained)")
     p.add_argument("--model", default="default")
     p.add_argument("--seed", type=int, default=0, help="training seed (weights, sampling, augmentation)")
     p.add_argument("--embed-dims", type=int)
@@ -72,7 +75,8 @@ def main() -> None:
         result = train_detector(params, train_set, out / f"run-{int(time.time())}-{os.getpid()}")
         checkpoint = str(result.checkpoint)
     detector = Detector(checkpoint)
-    detector.configure_test(args.score_threshold, args.rpn_proposals, args.max_detections)
+    detector.configure_test(args.score_threshold, args.rpn_proposals, args.max_detections,
+                            tuple(args.test_size) if args.test_size else None, args.rpn_nms_pre, args.roi_sampling)
     report = evaluate_detector(detector, test_set, "test", progress=False)
     numbers = {
         **report.model_dump(),

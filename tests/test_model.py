@@ -141,6 +141,13 @@ def test_detector_takes_its_threshold_from_the_model_and_test_levers_apply(train
     objects = detector.detect(image)
     assert 0 < len(objects) <= 5  # an untrained model with threshold 0 keeps the cap
     assert all(o.mask.shape == image.shape[:2] for o in objects)  # back in the image's own pixels
+    assert max(detector.pipeline()({"img": image, "img_id": 0})["inputs"].shape[-2:]) == 256  # resized as set
+    detector.configure_test(size=(160, 120), rpn_nms_pre=77, roi_sampling_ratio=2)  # a built pipeline follows
+    assert max(detector.pipeline()({"img": image, "img_id": 0})["inputs"].shape[-2:]) == 160
+    assert cfg.rpn.nms_pre == 77
+    extractors = (detector.model.roi_head.bbox_roi_extractor, detector.model.roi_head.mask_roi_extractor)
+    assert {layer.sampling_ratio for e in extractors for layer in e.roi_layers} == {2}
+    assert 0 < len(detector.detect(image)) <= 5
 
 
 def test_masks_for_chosen_classes_only_keep_the_detections(trained, tiny_dataset: Path) -> None:

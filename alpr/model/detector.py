@@ -107,15 +107,25 @@ class Detector:
         rpn_proposals: int | None = None,
         max_detections: int | None = None,
         size: tuple[int, int] | None = None,
+        rpn_nms_pre: int | None = None,
+        roi_sampling_ratio: int | None = None,
     ) -> None:
         """Change the test-time levers (benchmarks measure each): score threshold, proposals
-        kept after the RPN, detections kept, the (width, height) scenes are resized to."""
+        kept after the RPN, detections kept, the (width, height) scenes are resized to, the
+        RPN's candidates per level before its NMS, RoIAlign's points per bin (0: adaptive)."""
         test_cfg = self.model.test_cfg
+        if rpn_nms_pre is not None:
+            test_cfg.rpn.nms_pre = rpn_nms_pre
+        if roi_sampling_ratio is not None:
+            roi_head = self.model.roi_head
+            for extractor in (roi_head.bbox_roi_extractor, getattr(roi_head, "mask_roi_extractor", None)):
+                for layer in extractor.roi_layers if extractor is not None else ():
+                    layer.sampling_ratio = roi_sampling_ratio
         if score_threshold is not None:
             test_cfg.rcnn.score_thr = self.score_threshold = score_threshold
         if rpn_proposals is not None:
             test_cfg.rpn.max_per_img = rpn_proposals
-            test_cfg.rpn.nms_pre = max(rpn_proposals * 3, test_cfg.rpn.nms_pre)
+            test_cfg.rpn.nms_pre = max(rpn_proposals * 3, test_cfg.rpn.nms_pre) if rpn_nms_pre is None else rpn_nms_pre
         if max_detections is not None:
             test_cfg.rcnn.max_per_img = max_detections
         if size is not None:
