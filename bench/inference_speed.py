@@ -64,7 +64,7 @@ def main() -> None:
         "test_cfg": json.loads(json.dumps(test_cfg, default=str)) if test_cfg is not None else None,
         "masks": "boards" if args.board_masks_only else "all",
         "second_look": detector.glyph_classifier is not None,
-        "roi_sampling": [layer.sampling_ratio for layer in detector.model.roi_head.bbox_roi_extractor.roi_layers][:1],
+        "roi_sampling": detector.model.roi_head.bbox_roi_extractor.roi_layers[0].sampling_ratio,
         "resize": [t["scale"] for t in detector.model.cfg.test_dataloader.dataset.pipeline if t["type"] == "Resize"],
     }, indent=1))
 
