@@ -114,18 +114,18 @@ class Detector:
         kept after the RPN, detections kept, the (width, height) scenes are resized to, the
         RPN's candidates per level before its NMS, RoIAlign's points per bin (0: adaptive)."""
         test_cfg = self.model.test_cfg
-        if rpn_nms_pre is not None:
-            test_cfg.rpn.nms_pre = rpn_nms_pre
-        if roi_sampling_ratio is not None:
-            roi_head = self.model.roi_head
-            for extractor in (roi_head.bbox_roi_extractor, getattr(roi_head, "mask_roi_extractor", None)):
-                for layer in extractor.roi_layers if extractor is not None else ():
-                    layer.sampling_ratio = roi_sampling_ratio
         if score_threshold is not None:
             test_cfg.rcnn.score_thr = self.score_threshold = score_threshold
         if rpn_proposals is not None:
             test_cfg.rpn.max_per_img = rpn_proposals
-            test_cfg.rpn.nms_pre = max(rpn_proposals * 3, test_cfg.rpn.nms_pre) if rpn_nms_pre is None else rpn_nms_pre
+            test_cfg.rpn.nms_pre = max(rpn_proposals * 3, test_cfg.rpn.nms_pre)
+        if rpn_nms_pre is not None:
+            test_cfg.rpn.nms_pre = rpn_nms_pre
+        if roi_sampling_ratio is not None:
+            roi_head = self.model.roi_head
+            extractors = [roi_head.bbox_roi_extractor] + ([roi_head.mask_roi_extractor] if roi_head.with_mask else [])
+            for layer in (layer for extractor in extractors for layer in extractor.roi_layers):
+                layer.sampling_ratio = roi_sampling_ratio
         if max_detections is not None:
             test_cfg.rcnn.max_per_img = max_detections
         if size is not None:
@@ -177,10 +177,9 @@ def second_look(
     """Glyph classes from the glyph classifier (``probabilities`` of boxes, over ``GLYPHS``):
     the detector's glyphs at one place (any class, IoU > ``GLYPH_GROUP_IOU``) are one glyph,
     its strength the sum of their scores (the detector splits it among the classes it hesitates
-    between); each glyph comes out once per
-    class the classifier gives it, scored strength x probability (the best class always,
-    up to ``GLYPH_CLASSES_KEPT - 1`` others when at or above the score threshold: the plate
-    grammar may need them)."""
+    between); each glyph comes out once per class the classifier gives it, scored strength x
+    probability (the best class always, up to ``GLYPH_CLASSES_KEPT - 1`` others when at or
+    above the score threshold: the plate grammar may need them)."""
     glyphs = sorted((o for o in objects if o.label in GLYPHS), key=lambda o: -o.score)
     groups: list[list[DetectedObject]] = []
     for g in glyphs:
