@@ -55,7 +55,7 @@ class SearchSpace(BaseModel):
     weight_decay: FloatRange = FloatRange(low=0.01, high=0.1, log=True)
     embed_dims: list[int] = Field(default_factory=lambda: [16, 32])
     depths: list[list[int]] = Field(default_factory=lambda: [[2, 2, 2, 2]])
-    image_size: list[tuple[int, int]] = Field(default_factory=lambda: [(512, 384)])
+    image_size: list[tuple[int, int]] = Field(default_factory=lambda: [(384, 288)])
 
 
 class TuneConfig(BaseModel):

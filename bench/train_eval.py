@@ -41,7 +41,7 @@ def main() -> None:
     p.add_argument("--iters", type=int, default=4800)
     p.add_argument("--batch", type=int, default=2)
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--size", type=int, nargs=2, default=(512, 384), metavar=("W", "H"))
+    p.add_argument("--size", type=int, nargs=2, default=(384, 288), metavar=("W", "H"))
     p.add_argument("--train-crop", type=int, nargs=2, metavar=("W", "H"),
                    help="training window around a plate (default: the model config's)")
     p.add_argument("--score-threshold", type=float, help="default: the model config's")

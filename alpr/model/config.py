@@ -23,7 +23,7 @@ class TrainParams(BaseModel):
     lr: float = Field(2e-3, gt=0)
     weight_decay: float = Field(0.05, ge=0)
     warmup_iters: int = Field(100, ge=0)
-    image_size: tuple[int, int] = (512, 384)  # (width, height) the scene is resized to
+    image_size: tuple[int, int] = (384, 288)  # (width, height) the scene is resized to
     #: (width, height) of the training window around one plate (BoardCrop); None keeps the
     #: model config's choice (whole scenes unless it crops)
     train_crop: tuple[int, int] | None = None

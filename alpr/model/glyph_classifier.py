@@ -1,8 +1,8 @@
 """A second look at each detected glyph: a small CNN classifies it from the input image itself.
 
-Why: the detector sees a glyph through 4-8 feature cells of stride 4 (a 16-32 px glyph of the
-512x384 scene) and mixes up 6/8/5/9 and E/B; on one bench model 50 of 400 plates had a wrong
-character. The crop at the image's own resolution shows the strokes that tell them apart.
+Why: the detector sees a glyph through 4-8 feature cells of stride 4 (a 14-30 px glyph of the
+default 384x288 scene) and mixes up 6/8/5/9 and E/B; on one bench model 50 of 400 plates had a
+wrong character. The crop at the image's own resolution shows the strokes that tell them apart.
 The detector still finds the glyphs (where); this classifier says which glyph (what).
 
 Trained on the training split's glyph boxes, shifted and scaled at random as much as detected
