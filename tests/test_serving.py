@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
-from alpr.deployment.local import LocalDeployer
+from alpr.deployment.local import DeploymentError, LocalDeployer
 from alpr.serving import plates_response
 
 NAME = "test-alpr"
@@ -164,9 +164,21 @@ def test_dead_model_gives_503_then_redeploy_recovers(deployment, jpeg: bytes, tr
     assert deployer.status(NAME)["processes"]["model"] == "dead"
     old_pids = [s.pid for s in record.services]
     port = int(record.url.rsplit(":", 1)[1])
-    new = deployer.deploy(NAME, str(trained.checkpoint), model_version="7", port=port)
+    # a path relative to here: the microservices run elsewhere (seldon/), so it is made absolute
+    new = deployer.deploy(NAME, os.path.relpath(trained.checkpoint), model_version="7", port=port)
+    assert new.model_uri == str(Path(trained.checkpoint).resolve())
     assert all(not _pid_alive(p) for p in old_pids)  # no orphans from the old deployment
     got, _ = post_json(new.predict_url, {"binData": base64.b64encode(jpeg).decode()})
+    assert got == 200
+
+
+def test_missing_model_file_named_and_running_deployment_kept(deployment, jpeg: bytes) -> None:
+    deployer, _ = deployment
+    record = deployer.get(NAME)
+    with pytest.raises(DeploymentError, match="model file no/such/model.pth not found"):
+        deployer.deploy(NAME, "no/such/model.pth", port=_free_port())
+    assert deployer.status(NAME)["processes"] == {"model": "running", "transformer": "running", "router": "running"}
+    got, _ = post_json(record.predict_url, {"binData": base64.b64encode(jpeg).decode()})
     assert got == 200
 
 

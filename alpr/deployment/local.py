@@ -104,6 +104,7 @@ class LocalDeployer:
         ready_timeout: float = 180.0,
     ) -> DeploymentRecord:
         """(Re)deploy ``name``: stop what runs under it, start the three processes, wait until ready."""
+        model_uri = _served_uri(model_uri)  # before stopping anything: a bad path keeps what runs
         self.stop(name)
         if not _wait_port_free(port, timeout=10.0):
             raise DeploymentError(f"port {port} is in use by another program; choose another with --port")
@@ -240,6 +241,17 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
+
+
+def _served_uri(model_uri: str) -> str:
+    """The model's URL as the microservices see it: they run in ``seldon/``, so a relative local
+    path becomes absolute, and a local file that is not there is an error naming it."""
+    if "://" in model_uri:
+        return model_uri
+    path = Path(model_uri).resolve()
+    if not path.is_file():
+        raise DeploymentError(f"model file {model_uri} not found ({path})")
+    return str(path)
 
 
 def _wait_port_free(port: int, timeout: float) -> bool:
