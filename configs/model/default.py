@@ -1,5 +1,5 @@
 # The default local model: small enough to train on 2 CPU cores in minutes and to answer in
-# about 0.1-0.2 s. Differs from base.py in backbone widths/depths, neck and head widths
+# 70-190 ms (by machine). Differs from base.py in backbone widths/depths, neck and head widths
 # (FPN 64: the P2 level's 3x3 convs dominate the neck and RPN cost), proposal counts and the
 # test-time score threshold (masks are computed only for what is kept).
 _base_ = ['./base.py']
