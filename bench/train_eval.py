@@ -41,7 +41,7 @@ def main() -> None:
     p.add_argument("--iters", type=int, default=4800)
     p.add_argument("--batch", type=int, default=2)
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--size", type=int, nargs=2, default=(384, 288), metavar=("W", "H"))
+    p.add_argument("--size", type=int, nargs=2, metavar=("W", "H"), help="scene size (default: TrainParams')")
     p.add_argument("--train-crop", type=int, nargs=2, metavar=("W", "H"),
                    help="training window around a plate (default: the model config's)")
     p.add_argument("--score-threshold", type=float, help="default: the model config's")
@@ -68,8 +68,9 @@ def main() -> None:
     result = None
     checkpoint = args.checkpoint
     if checkpoint is None:
+        size = {"image_size": tuple(args.size)} if args.size else {}  # else TrainParams' default
         params = TrainParams(model=args.model, max_iters=args.iters, batch_size=args.batch, lr=args.lr,
-                             image_size=tuple(args.size), embed_dims=args.embed_dims, validate_at_end=False,
+                             embed_dims=args.embed_dims, validate_at_end=False, **size,
                              train_crop=tuple(args.train_crop) if args.train_crop else None,
                              log_interval=50, seed=args.seed)
         result = train_detector(params, train_set, out / f"run-{int(time.time())}-{os.getpid()}")
