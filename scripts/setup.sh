@@ -32,13 +32,16 @@ build_mmcv() {
     "$PYTHON" -m venv "$bv"
   fi
   # torch 2.14 wants setuptools>=77, mmcv's setup.py needs <70 (pkg_resources API): the build
-  # venv takes torch first, then the old setuptools, and is used for nothing else.
+  # venv takes torch first, then the old setuptools, and is used for nothing else. pip then
+  # reports that clash as an error; it is expected here, so its notice is filtered out.
   pip_q "$bv/bin/pip" install -q "torch==2.14.1" "numpy==1.26.4" wheel ninja
-  pip_q "$bv/bin/pip" install -q "setuptools<70" || true
+  log "build environment: setuptools<70 for mmcv's setup.py (torch's own pin >=77 does not matter for the build)"
+  "$bv/bin/pip" install -q "setuptools<70" 2>&1 \
+    | { grep -vE "dependency resolver does not currently take|requires setuptools>=|is ignored: it is neither" || true; }
   local tmp
   tmp="$(mktemp -d)"
   (cd "$tmp" && MMCV_WITH_OPS=1 MAX_JOBS="$(nproc)" CXX="$ROOT/scripts/cxx-cpp20" CC=gcc \
-    "$bv/bin/pip" wheel --no-deps --no-build-isolation "mmcv==$MMCV_VERSION" -w "$tmp/out")
+    pip_q "$bv/bin/pip" wheel -q --no-deps --no-build-isolation "mmcv==$MMCV_VERSION" -w "$tmp/out")
   mv "$tmp"/out/mmcv-*.whl "$WHEELS"/
   rm -rf "$tmp"
   log "mmcv wheel built: $(ls "$WHEELS"/mmcv-*.whl)"
