@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from alpr.settings import PROJECT_ROOT, apply_environment_defaults
+from alpr.project import PROJECT_ROOT, apply_environment_defaults
 
 apply_environment_defaults()  # before ZenML is imported: keep its state in .zenml/
 
@@ -57,7 +57,7 @@ def resolve_config(config: str) -> Path:
 
 
 def run_pipeline(stack: str | None, config_path: Path, no_cache: bool) -> None:
-    from alpr.config import load_yaml
+    from alpr.config_loader import load_yaml
     from pipelines import PIPELINES
     from pipelines.report import describe_run
     from stacks import ensure_stack
@@ -96,21 +96,24 @@ def run_pipeline(stack: str | None, config_path: Path, no_cache: bool) -> None:
 @click.option("--workers", default=1, show_default=True, help="Model microservice workers.")
 def deploy_command(name: str, version: str, port: int, workers: int) -> None:
     """Deploy an already trained model locally (no retraining)."""
-    from alpr.deployment.local import DeploymentError, LocalDeployer
-    from pipelines.training import MODEL_NAME
     from zenml.client import Client
+
+    from alpr.deployment.local import DeploymentError
+    from alpr.deployment.settings import DeploySettings
+    from alpr.deployment.targets import deploy_model
+    from alpr.model import MODEL_NAME
 
     try:
         model_version = Client().get_model_version(MODEL_NAME, version)
     except KeyError:
         raise click.ClickException(f"no {MODEL_NAME} model version {version!r}; train one with `python run.py`")
     trained = model_version.get_artifact("trained_model").load()
+    settings = DeploySettings(enabled=True, target="local", name=name, port=port, workers=workers)
     try:
-        record = LocalDeployer().deploy(name, trained.checkpoint_uri, model_version=str(model_version.number),
-                                        port=port, workers=workers)
+        deployed = deploy_model(trained, str(model_version.number), settings)
     except DeploymentError as exc:
         raise click.ClickException(str(exc))
-    click.echo(f"{name}: model {MODEL_NAME} v{model_version.number} serving at {record.predict_url}")
+    click.echo(f"{name}: model {MODEL_NAME} v{model_version.number} serving at {deployed['url']}")
 
 
 @cli.command("status")

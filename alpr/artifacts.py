@@ -1,4 +1,5 @@
-"""Folder-shaped datasets passed between pipeline steps: a labelme folder, a COCO dataset.
+"""The artifact types passed between pipeline steps, each a folder: a labelme folder, a COCO
+dataset, a trained model.
 
 Each is just a URL of a folder (local path or gs://...) plus what it came from; readers use
 fsspec on the URL, and ``local_dir()`` gives a local copy for tools that need real paths.
@@ -61,10 +62,6 @@ class CocoDataset(FolderArtifact):
     def summary(self) -> CocoSummary:
         fs, root = open_fs(self.uri)
         return CocoSummary.model_validate_json(fs.cat_file(join(root, "summary.json")))
-
-    def load_split(self, split: str) -> dict:
-        fs, path = open_fs(self.annotation_uri(split))
-        return json.loads(fs.cat_file(path))
 
     def metadata(self) -> dict:
         s = self.summary()

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from alpr.settings import zenml_config_path
+from alpr.project import zenml_config_path
 
 ANNOTATIONS = "annotations"
 COCO = "coco"
@@ -98,7 +98,9 @@ def default_catalog_url() -> str:
 
 
 class DatasetCatalog:
-    """Record and look up dataset versions; safe to use from several processes at once."""
+    """Record and look up dataset versions; safe to use from several processes at once.
+
+    A context manager: ``with DatasetCatalog(url) as catalog: ...`` releases its connections."""
 
     def __init__(self, url: str | None = None, retries: int = 20):
         self.url = url or default_catalog_url()
@@ -182,6 +184,12 @@ class DatasetCatalog:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def __enter__(self) -> "DatasetCatalog":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @staticmethod
     def _by_hash(session: Session, kind: str, content_hash: str) -> DatasetVersion | None:

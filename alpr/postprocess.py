@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from alpr.boxes import Box, box_gap, box_overlaps, greedy_groups, iou_above, union_box
 from alpr.classes import BOARD_CLASSES, DIGITS, GLYPH_CLASSES, LETTERS, PART_CLASSES
 
-Box = tuple[float, float, float, float]  # x1, y1, x2, y2
+#: glyph detections overlapping more than this (IoU), whatever their classes, are one glyph
+#: seen as several classes (post-processing's glyph positions, the detector's second look)
+GLYPH_GROUP_IOU = 0.4
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class ReadOptions:
     #: glyph centres up to this fraction of the board's short side outside its outline still count
     board_margin: float = 0.15
     #: glyphs overlapping more than this (IoU) are one glyph position, whatever their classes
-    glyph_nms_iou: float = 0.4
+    glyph_group_iou: float = GLYPH_GROUP_IOU
     #: a sub- and a main-number area of one shape, next to each other and on no board, both
     #: scoring this, stand for a plate whose board the detector missed
     area_plate_threshold: float = 0.3
@@ -172,7 +175,7 @@ def _read_board(
 ) -> PlateReading:
     shape = BOARD_CLASSES[board.label]
     reading = PlateReading(shape=shape, bbox=board.bbox, score=board.score)
-    slots = glyph_slots(glyphs, options.glyph_nms_iou)
+    slots = glyph_slots(glyphs, options.glyph_group_iou)
     reading.glyphs = [s.best for s in slots]
     if len(slots) < 7:
         return _invalid(reading, f"found {len(slots)} glyphs, a plate has 7")
@@ -205,13 +208,12 @@ def _read_board(
 
 def glyph_slots(glyphs: Iterable[Detection], iou_threshold: float) -> list[GlyphSlot]:
     """Group glyphs overlapping more than ``iou_threshold`` with a stronger one into its position."""
-    slots: list[GlyphSlot] = []
-    for g in sorted(glyphs, key=lambda d: -d.score):
-        slot = next((s for s in slots if box_iou(g.bbox, s.best.bbox) > iou_threshold), None)
-        if slot is None:
-            slots.append(GlyphSlot(best=g, scores={g.label: g.score}))
-        else:
-            slot.scores[g.label] = max(slot.scores.get(g.label, 0.0), g.score)
+    slots = []
+    for group in greedy_groups(glyphs, iou_above(iou_threshold)):
+        scores: dict[str, float] = {}
+        for g in group:
+            scores[g.label] = max(scores.get(g.label, 0.0), g.score)
+        slots.append(GlyphSlot(best=group[0], scores=scores))
     return slots
 
 
@@ -250,14 +252,8 @@ def group_boards(boards: list[Detection], options: ReadOptions) -> list[list[Det
     """Board detections per plate, strongest plate first and strongest board first in each:
     a board joins the group of a stronger one it overlaps (IoU, or either lying mostly inside
     the other); one that overlaps none starts a plate if it scores ``board_threshold``."""
-    groups: list[list[Detection]] = []
-    for d in sorted(boards, key=lambda d: -d.score):
-        group = next((g for g in groups if _overlaps(d.bbox, g[0].bbox, options)), None)
-        if group is None and d.score >= options.board_threshold:
-            groups.append([d])
-        elif group is not None:
-            group.append(d)
-    return groups
+    return greedy_groups(boards, lambda a, b: _overlaps(a, b, options),
+                         may_start=lambda d: d.score >= options.board_threshold)
 
 
 def _regions(group: list[Detection], parts: list[Detection]) -> list[Detection]:
@@ -273,8 +269,8 @@ def _regions(group: list[Detection], parts: list[Detection]) -> list[Detection]:
         regions += [other[0], _merged(other + [d for d in group if d.label == best.label])]
     names = PART_CLASSES[BOARD_CLASSES[best.label]]
     union = _union_box(group)
-    areas = [p for p in parts if p.label in (names["sub"], names["main"]) and _intersection(p.bbox, union) > 0
-             and _inside_fraction(p.bbox, union) < 1.0]
+    areas = [p for p in parts if p.label in (names["sub"], names["main"])
+             and 0.0 < box_overlaps(p.bbox, union, "iof") < 1.0]
     if areas:
         regions.append(_merged(group + areas))
     return regions
@@ -294,7 +290,7 @@ def plates_from_areas(parts: list[Detection], groups: list[list[Detection]], opt
         shape = _MAIN_AREA_SHAPE[main.label]
         reach = min(main.bbox[2] - main.bbox[0], main.bbox[3] - main.bbox[1])
         subs = [i for i, p in enumerate(strong) if p.label == PART_CLASSES[shape]["sub"] and i not in used
-                and _gap(p.bbox, main.bbox) <= reach and not _mostly_on_any(p.bbox, regions)]
+                and box_gap(p.bbox, main.bbox) <= reach and not _mostly_on_any(p.bbox, regions)]
         if not subs:
             continue
         used.add(subs[0])
@@ -311,24 +307,18 @@ _MAIN_AREA_SHAPE = {names["main"]: shape for shape, names in PART_CLASSES.items(
 
 
 def _mostly_on_any(box: Box, regions: list[Box]) -> bool:
-    return any(_inside_fraction(box, r) > 0.5 for r in regions)
-
-
-def _gap(a: Box, b: Box) -> float:
-    """The distance between two boxes (0 when they touch or overlap)."""
-    dx = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
-    dy = max(0.0, max(a[1], b[1]) - min(a[3], b[3]))
-    return float(np.hypot(dx, dy))
+    return any(box_overlaps(box, r, "iof") > 0.5 for r in regions)
 
 
 def _overlaps(a: Box, b: Box, options: ReadOptions) -> bool:
-    return (box_iou(a, b) > options.board_merge_iou or _inside_fraction(a, b) > options.board_fragment_inside
-            or _inside_fraction(b, a) > options.board_fragment_inside)
+    """Two boards of one plate: they overlap (IoU), or either lies mostly inside the other."""
+    inside = options.board_fragment_inside
+    return (box_overlaps(a, b) > options.board_merge_iou or box_overlaps(a, b, "iof") > inside
+            or box_overlaps(b, a, "iof") > inside)
 
 
 def _union_box(dets: list[Detection]) -> Box:
-    return (min(d.bbox[0] for d in dets), min(d.bbox[1] for d in dets),
-            max(d.bbox[2] for d in dets), max(d.bbox[3] for d in dets))
+    return union_box(d.bbox for d in dets)
 
 
 def _merged(group: list[Detection]) -> Detection:
@@ -339,18 +329,6 @@ def _merged(group: list[Detection]) -> Detection:
         points = np.concatenate([np.asarray(d.polygon, np.float32) for d in group])
         polygon = tuple((float(x), float(y)) for x, y in cv2.convexHull(points)[:, 0])
     return Detection(best.label, best.score, _union_box(group), polygon)
-
-
-def _inside_fraction(a: Box, b: Box) -> float:
-    """Fraction of box ``a``'s area that lies inside box ``b``."""
-    area = (a[2] - a[0]) * (a[3] - a[1])
-    return _intersection(a, b) / area if area > 0 else 0.0
-
-
-def _intersection(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    return ix * iy
 
 
 def _reading_direction(board: Detection, glyphs: Sequence[Detection]) -> np.ndarray:
@@ -381,9 +359,3 @@ def _contains(outer: Detection, point: tuple[float, float], margin: float = 0.0)
         outline = np.asarray(outer.polygon, np.float32)
         return cv2.pointPolygonTest(outline, (float(point[0]), float(point[1])), margin > 0) >= -margin
     return True
-
-
-def box_iou(a: Box, b: Box) -> float:
-    inter = _intersection(a, b)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0

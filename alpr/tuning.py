@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from alpr.catalog import Base, DatasetCatalog
-from alpr.model.config import TrainParams
+from alpr.model.training_config import TrainParams
 
 log = logging.getLogger(__name__)
 Objective = Literal["bbox_mAP", "segm_mAP", "dv_mAP", "eir"]
@@ -51,11 +51,13 @@ class FloatRange(BaseModel):
 
 
 class SearchSpace(BaseModel):
+    """What the search varies; a choice left empty is not searched (the base parameters' value)."""
+
     lr: FloatRange = FloatRange(low=1e-4, high=1e-3, log=True)
     weight_decay: FloatRange = FloatRange(low=0.01, high=0.1, log=True)
-    embed_dims: list[int] = Field(default_factory=lambda: [16, 32])
-    depths: list[list[int]] = Field(default_factory=lambda: [[2, 2, 2, 2]])
-    image_size: list[tuple[int, int]] = Field(default_factory=lambda: [(384, 288)])
+    embed_dims: list[int] = Field(default_factory=list)
+    depths: list[list[int]] = Field(default_factory=list)
+    image_size: list[tuple[int, int]] = Field(default_factory=list)
 
 
 class TuneConfig(BaseModel):
@@ -63,7 +65,7 @@ class TuneConfig(BaseModel):
     algorithm: Literal["tpe", "random"] = "tpe"
     max_trials: int = Field(4, ge=1)
     trial_iters: int = Field(100, ge=1)  # training iterations per trial
-    objective: Objective = "bbox_mAP"  # maximised, as the seed system did
+    objective: Objective = "bbox_mAP"  # maximised
     seed: int = 0
     #: when no trial scores above 0 (schedules too short to learn anything), train with the
     #: base parameters instead of an arbitrary trial's
@@ -97,7 +99,7 @@ class TuneResult(BaseModel):
             p, m = t.params, t.metrics
             rows.append(
                 f"| {t.number}{' *' if t.number == self.best_trial else ''} | {t.status} | {p.get('lr', 0):.2e} "
-                f"| {p.get('weight_decay', 0):.3f} | {p.get('embed_dims')} | {p.get('depths')} | {p.get('image_size')} "
+                f"| {p.get('weight_decay', 0):.3f} | {p.get('embed_dims', '-')} | {p.get('depths', '-')} | {p.get('image_size', '-')} "
                 f"| {m.get('bbox_mAP', float('nan')):.3f} | {m.get('dv_mAP', float('nan')):.3f} "
                 f"| {m.get('eir', float('nan')):.3f} | {t.duration_s:.0f} | {t.error[:60]} |"
             )
@@ -106,27 +108,29 @@ class TuneResult(BaseModel):
         return f"Objective: {self.objective} (maximised); {best}.\n\n" + "\n".join(rows) + "\n"
 
 
-class TrialRow(Base):
+class _OneTrial:
+    """The columns of a row about trial ``tid`` of one search (one row per trial and table)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    search_key: Mapped[str] = mapped_column(String(64))
+    tid: Mapped[int] = mapped_column(Integer)
+
+
+class TrialRow(_OneTrial, Base):
     """One finished hyperopt trial document of one search."""
 
     __tablename__ = "tuning_trials"
     __table_args__ = (UniqueConstraint("search_key", "tid", name="uq_search_tid"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    search_key: Mapped[str] = mapped_column(String(64))
-    tid: Mapped[int] = mapped_column(Integer)
     doc: Mapped[dict] = mapped_column(JSON)
 
 
-class TrialClaim(Base):
+class TrialClaim(_OneTrial, Base):
     """A trial number taken by a worker; it runs once, whoever runs it."""
 
     __tablename__ = "tuning_claims"
     __table_args__ = (UniqueConstraint("search_key", "tid", name="uq_claim_search_tid"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    search_key: Mapped[str] = mapped_column(String(64))
-    tid: Mapped[int] = mapped_column(Integer)
     worker: Mapped[str] = mapped_column(String(128))
 
 
@@ -229,16 +233,16 @@ def run_trials(
     from hyperopt import STATUS_FAIL, STATUS_OK, Trials, fmin, hp, rand, tpe
     from hyperopt.exceptions import AllTrialsFailed
 
+    choices = {"embed_dims": config.space.embed_dims, "depths": config.space.depths,
+               "image_size": [list(s) for s in config.space.image_size]}
     space = {
         "lr": _float(hp, "lr", config.space.lr),
         "weight_decay": _float(hp, "weight_decay", config.space.weight_decay),
-        "embed_dims": hp.choice("embed_dims", config.space.embed_dims),
-        "depths": hp.choice("depths", config.space.depths),
-        "image_size": hp.choice("image_size", [list(s) for s in config.space.image_size]),
+        **{name: hp.choice(name, options) for name, options in choices.items() if options},
     }
 
     def objective(sample: dict[str, Any]) -> dict[str, Any]:
-        sample = {**sample, "depths": list(sample["depths"]), "image_size": tuple(sample["image_size"])}
+        sample = _typed(sample)
         params = base.model_copy(update={**sample, "max_iters": config.trial_iters, "validate_at_end": False,
                                          "seed": config.seed,
                                          # trials score the detector: no second-look glyph classifier
@@ -291,9 +295,20 @@ def collect(config: TuneConfig, base: TrainParams, store: TrialStore, key: str) 
         log.warning("tune: no trial scored %s above 0; training keeps the base parameters", config.objective)
         return TuneResult(search_key=key, objective=config.objective, best_trial=-1, best_value=value,
                           best_params=base, trials=table)
-    best_params = base.model_copy(update={k: (tuple(v) if k == "image_size" else v) for k, v in best.params.items()})
+    best_params = base.model_copy(update=_typed(best.params))
     return TuneResult(search_key=key, objective=config.objective, best_trial=best.number,
                       best_value=value, best_params=best_params, trials=table)
+
+
+def _typed(sample: dict[str, Any]) -> dict[str, Any]:
+    """A hyperopt sample (or its stored JSON) as TrainParams fields: lists become tuples where
+    the field is a tuple."""
+    out = dict(sample)
+    if "depths" in out:
+        out["depths"] = list(out["depths"])
+    if "image_size" in out:
+        out["image_size"] = tuple(out["image_size"])
+    return out
 
 
 def _renumbered(doc: dict, tid: int) -> dict:

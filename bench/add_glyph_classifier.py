@@ -1,6 +1,6 @@
 """Train the glyph classifier for an existing checkpoint and write a checkpoint that holds both.
 
-    .venv/bin/python -m alpr.model.add_glyph_classifier CHECKPOINT COCO_DIR OUT [--epochs N]
+    .venv/bin/python -m bench.add_glyph_classifier CHECKPOINT COCO_DIR OUT [--epochs N]
 
 For detectors trained before the classifier existed, or to compare the same detector with and
 without it (``Detector(..., second_look=False)`` ignores it).

@@ -45,8 +45,9 @@ def main() -> None:
     ckpt = load_checkpoint(args.checkpoint)
     detector = Detector(ckpt, mask_classes=list(BOARD_CLASSES) if args.board_masks_only else None,
                         second_look=not args.no_second_look)
-    detector.configure_test(args.score_thr, args.rpn_proposals, args.max_detections, args.size,
-                            args.rpn_nms_pre, args.roi_sampling)
+    detector.configure_test(score_threshold=args.score_thr, rpn_proposals=args.rpn_proposals,
+                            max_detections=args.max_detections, size=args.size, rpn_nms_pre=args.rpn_nms_pre,
+                            roi_sampling_ratio=args.roi_sampling)
     test_cfg = detector.model.test_cfg
     images = [render_scene(image_rng(909, i), SynthOptions()).image for i in range(min(args.runs, 20))]
     for i in range(args.warmup):

@@ -1,7 +1,7 @@
 """Benchmark: replay post-processing on one model's cached detections, and say why plates fail.
 
     .venv/bin/python -m bench.postprocess_replay CHECKPOINT COCO_DIR [--split test]
-        [--cache detections.json] [--set glyph_nms_iou=0.5 --set board_margin=0.2 ...]
+        [--cache detections.json] [--set glyph_group_iou=0.5 --set board_margin=0.2 ...]
         [--no-second-look] [--show N]
 
 Detection is the slow part (about 0.1-0.3 s an image here); post-processing takes
@@ -22,7 +22,8 @@ from pathlib import Path
 
 from alpr.metrics import coco_from_dict, plate_metrics
 from alpr.metrics.plate_rate import true_plates
-from alpr.postprocess import Detection, PlateReading, ReadOptions, box_iou, read_plates
+from alpr.boxes import box_overlaps
+from alpr.postprocess import Detection, PlateReading, ReadOptions, read_plates
 
 
 def detect_all(checkpoint: str, coco_dir: Path, split: str, second_look: bool = True) -> dict[int, list[Detection]]:
@@ -69,7 +70,7 @@ def parse_options(pairs: list[str]) -> ReadOptions:
 
 def failure(truth: dict, readings: list[PlateReading]) -> str:
     """Why a true plate was not read exactly: from its best-overlapping reading, valid or not."""
-    matches = [(box_iou(r.bbox, truth["bbox"]), r) for r in readings]
+    matches = [(box_overlaps(r.bbox, truth["bbox"]), r) for r in readings]
     matches = [(iou, r) for iou, r in matches if iou >= 0.5]
     if not matches:
         return "nothing read there"
@@ -110,7 +111,7 @@ def main() -> None:
     for image_id in gt.getImgIds():
         exact = {(r.shape, r.text, r.bbox) for r in readings.get(image_id, [])}
         for truth in true_plates(gt, image_id):
-            hit = any(s == truth["shape"] and t == truth["text"] and box_iou(b, truth["bbox"]) >= 0.5
+            hit = any(s == truth["shape"] and t == truth["text"] and box_overlaps(b, truth["bbox"]) >= 0.5
                       for s, t, b in exact)
             if hit:
                 continue
@@ -118,7 +119,7 @@ def main() -> None:
             failures[why] += 1
             if shown < args.show:
                 shown += 1
-                near = [r.text or "-" for r in everything.get(image_id, []) if box_iou(r.bbox, truth["bbox"]) >= 0.5]
+                near = [r.text or "-" for r in everything.get(image_id, []) if box_overlaps(r.bbox, truth["bbox"]) >= 0.5]
                 width = truth["bbox"][2] - truth["bbox"][0]
                 print(f"image {image_id}: {truth['shape']} {truth['text']} ({width:.0f} px wide) -> {why};"
                       f" readings there: {near}")

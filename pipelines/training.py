@@ -1,51 +1,46 @@
-"""The training pipeline: dataset steps (-> tune) -> train -> evaluate (-> deploy), linked to a ZenML Model version."""
+"""The training pipeline: dataset steps -> (tune) -> train -> evaluate (-> promote and deploy),
+linked to a ZenML Model version."""
 
 from __future__ import annotations
 
 from zenml import Model, pipeline
 
-from alpr.coco import SplitSpec
+from alpr.artifacts import CocoDataset
+from alpr.dataset_params import DatasetParams
 from alpr.deployment.settings import DeploySettings
-from alpr.model.config import TrainParams
-from alpr.synth import SynthOptions
+from alpr.model import MODEL_NAME
+from alpr.model.training_config import TrainParams
 from alpr.tuning import TuneConfig
 from pipelines.dataset import dataset_steps
-from steps import deploy, evaluate, train, tune, tune_prepare, tune_select, tune_worker
-
-MODEL_NAME = "alpr-detector"
+from steps import deploy, evaluate, promote, promotion_decision, train, tune_prepare, tune_select, tune_worker
 
 
 @pipeline(name="training", model=Model(name=MODEL_NAME, description="Swin Mask R-CNN plate detector"))
 def training_pipeline(
-    source_uri: str = "",
-    synth_images: int = 300,
-    synth_seed: int = 1,
-    synth_options: SynthOptions | None = None,
-    max_bad_fraction: float = 0.1,
-    split: SplitSpec = SplitSpec(),
-    dataset_name: str = "synth-plates",
-    catalog_url: str | None = None,
+    data: DatasetParams = DatasetParams(),
     train_params: TrainParams = TrainParams(),
     tuning: TuneConfig = TuneConfig(),
     deploy_settings: DeploySettings = DeploySettings(),
 ) -> None:
-    dataset = dataset_steps(
-        source_uri, synth_images, synth_seed, synth_options, max_bad_fraction, split, dataset_name, catalog_url
-    )
-    if tuning.enabled and tuning.workers > 1:
-        search = tune_prepare(dataset, config=tuning, base_params=train_params, catalog_url=catalog_url)
-        workers = [f"tune_worker_{i}" for i in range(tuning.workers)]
-        for i, worker_id in enumerate(workers):
-            tune_worker(dataset, search, config=tuning, base_params=train_params, catalog_url=catalog_url,
-                        worker=i, id=worker_id)
-        best_params, _, _ = tune_select(search, config=tuning, base_params=train_params, catalog_url=catalog_url,
-                                        after=workers)
-        model = train(dataset, params=best_params)
-    elif tuning.enabled:
-        best_params, _, _ = tune(dataset, config=tuning, base_params=train_params, catalog_url=catalog_url)
-        model = train(dataset, params=best_params)
-    else:
-        model = train(dataset, params=train_params)
+    """Builds the dataset, tunes (``tuning.enabled``), trains and scores the model on the
+    held-out test split; with ``deploy_settings.enabled`` serves it and makes it the production
+    version if it reads plates better than production."""
+    dataset = dataset_steps(data)
+    params = tuned_params(dataset, tuning, train_params, data.catalog_url) if tuning.enabled else train_params
+    model = train(dataset, params=params)
     evaluation = evaluate(model, dataset, split="test")
     if deploy_settings.enabled:
-        deploy(model, evaluation, dataset, settings=deploy_settings)
+        decision = promotion_decision(evaluation, dataset, force=deploy_settings.force)
+        deployment = deploy(model, decision, settings=deploy_settings)
+        promote(decision, deployment)
+
+
+def tuned_params(dataset: CocoDataset, tuning: TuneConfig, base: TrainParams, catalog_url: str | None):
+    """The search: ``tune_prepare`` -> ``tuning.workers`` x ``tune_worker`` (parallel on
+    Kubeflow) -> ``tune_select``; gives the best parameters."""
+    search = tune_prepare(dataset, config=tuning, base_params=base, catalog_url=catalog_url)
+    workers = [f"tune_worker_{i}" for i in range(tuning.workers)]
+    for i, worker_id in enumerate(workers):
+        tune_worker(dataset, search, config=tuning, base_params=base, catalog_url=catalog_url, worker=i, id=worker_id)
+    best_params, _, _ = tune_select(search, config=tuning, base_params=base, catalog_url=catalog_url, after=workers)
+    return best_params

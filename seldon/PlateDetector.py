@@ -13,6 +13,7 @@ import time
 from seldon_core.flask_utils import SeldonMicroserviceException
 
 from alpr.classes import BOARD_CLASSES
+from alpr.model import MODEL_NAME
 from alpr.model.detector import Detector
 from alpr.serving import BadRequest, decode_image, detections_response, image_bytes_from_request
 
@@ -25,7 +26,7 @@ def mask_classes(choice: str) -> list[str] | None:
 
 
 class PlateDetector:
-    def __init__(self, model_uri: str | None = None, model_name: str = "alpr-detector", model_version: str = ""):
+    def __init__(self, model_uri: str | None = None, model_name: str = MODEL_NAME, model_version: str = ""):
         self.model_uri = model_uri or os.environ.get("MODEL_URI", "")
         self.model_info = {"name": os.environ.get("ALPR_MODEL_NAME", model_name),
                            "version": os.environ.get("ALPR_MODEL_VERSION", model_version)}

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from zenml import get_step_context, step
+from zenml.logger import get_logger
 
+from alpr.artifacts import CocoDataset, LabelmeFolder
 from alpr.catalog import ANNOTATIONS, COCO, DatasetCatalog
-from alpr.folders import CocoDataset, LabelmeFolder
 from alpr.labelme import AnnotationSet, ValidationReport
+
+logger = get_logger(__name__)
 
 
 @step
@@ -20,11 +23,12 @@ def catalog_record(
     dataset_name: str = "synth-plates",
     catalog_url: str | None = None,
 ) -> Annotated[dict[str, Any], "catalog_entries"]:
-    """Idempotent: the same content recorded twice keeps one row (and its version)."""
+    """Records the validated annotations and the merged dataset (counts, split, ZenML artifact
+    ids) under ``dataset_name``; gives both catalog rows. Idempotent: the same content recorded
+    twice keeps one row (and its version)."""
     inputs = get_step_context().inputs
     artifact_id = {name: str(inputs[name][0].id) for name in ("annotations", "dataset")}
-    catalog = DatasetCatalog(catalog_url)
-    try:
+    with DatasetCatalog(catalog_url) as catalog:
         ann = catalog.record(
             kind=ANNOTATIONS,
             name=dataset_name,
@@ -43,9 +47,7 @@ def catalog_record(
             split=summary.split.model_dump(),
             zenml_artifact_id=artifact_id["dataset"],
         )
-    finally:
-        catalog.close()
     for label, res in (("annotations", ann), ("coco", coco)):
         state = "recorded" if res.created else "already recorded"
-        print(f"catalog ({catalog.safe_url}): {label} {dataset_name} v{res.entry['version']} {state}")
+        logger.info("catalog (%s): %s %s v%s %s", catalog.safe_url, label, dataset_name, res.entry["version"], state)
     return {"catalog": catalog.safe_url, "annotations": ann.entry, "coco": coco.entry}

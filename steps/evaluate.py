@@ -5,15 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from zenml import log_metadata, step
+from zenml.logger import get_logger
 
-from alpr.folders import CocoDataset, TrainedModel
+from alpr.artifacts import CocoDataset, TrainedModel
 from alpr.model.evaluate import EvaluationReport
+
+logger = get_logger(__name__)
 
 
 @step
 def evaluate(
     model: TrainedModel, dataset: CocoDataset, split: str = "test"
 ) -> Annotated[EvaluationReport, "evaluation"]:
+    """Takes the trained model and the dataset; gives COCO bbox/segm mAP, dv-mAP, EIR, plate
+    precision, character accuracy and latency on ``split``, also logged on the model version."""
     from alpr.model.detector import Detector
     from alpr.model.evaluate import evaluate_detector
 
@@ -21,6 +26,6 @@ def evaluate(
     metadata = {f"{split}_{k}": v for k, v in report.model_dump().items() if k != "split"}
     metadata[f"{split}_dataset_hash"] = dataset.summary().content_hash  # what the scores were measured on
     log_metadata(metadata=metadata, infer_model=True)
-    print(f"evaluate ({split}): EIR {report.eir:.3f}, bbox mAP {report.bbox_mAP:.3f}, "
-          f"segm mAP {report.segm_mAP:.3f}, dv-mAP {report.dv_mAP:.3f}, char acc {report.char_accuracy:.3f}")
+    logger.info("evaluate (%s): EIR %.3f, bbox mAP %.3f, segm mAP %.3f, dv-mAP %.3f, char acc %.3f", split,
+                report.eir, report.bbox_mAP, report.segm_mAP, report.dv_mAP, report.char_accuracy)
     return report

@@ -6,13 +6,14 @@ from typing import Annotated
 
 from zenml import step
 
-from alpr.folders import LabelmeFolder
+from alpr.artifacts import LabelmeFolder
 from alpr.fsutil import open_fs
 from steps.materializers import FolderMaterializer
 
 
 @step(output_materializers=FolderMaterializer)
 def labelme_source(uri: str) -> Annotated[LabelmeFolder, "labelme_folder"]:
+    """Takes a folder URL; gives a copy of that folder in the artifact store."""
     fs, path = open_fs(uri)
     if not fs.isdir(path):
         raise FileNotFoundError(f"labelme source {uri!r} is not a folder (or is not reachable)")

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from zenml.enums import ArtifactType, VisualizationType
 from zenml.materializers.base_materializer import BaseMaterializer
 
-from alpr.folders import CocoDataset, FolderArtifact, LabelmeFolder, TrainedModel
+from alpr.artifacts import CocoDataset, FolderArtifact, LabelmeFolder, TrainedModel
 from alpr.fsutil import is_local, open_fs
 
 ORIGIN_FILE = "origin.txt"

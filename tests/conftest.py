@@ -19,7 +19,7 @@ os.environ["ZENML_CONFIG_PATH"] = _ZENML_DIR  # before anything imports zenml
 os.environ["ZENML_ANALYTICS_OPT_IN"] = "false"
 os.environ.pop("ALPR_CATALOG_URL", None)
 
-from alpr.settings import apply_environment_defaults  # noqa: E402
+from alpr.project import apply_environment_defaults  # noqa: E402
 
 apply_environment_defaults()
 
@@ -53,7 +53,7 @@ def tiny_dataset(synth_folder: Path, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(scope="session")
 def tiny_params():
     """Training parameters for tests: a tiny backbone, a few iterations, small images."""
-    from alpr.model.config import TrainParams
+    from alpr.model.training_config import TrainParams
 
     return TrainParams(max_iters=3, batch_size=1, image_size=(320, 240), embed_dims=16, warmup_iters=1,
                        log_interval=1, seed=3)

@@ -12,7 +12,7 @@ import pytest
 from pycocotools.coco import COCO
 
 from alpr.catalog import ANNOTATIONS, COCO as COCO_KIND, DatasetCatalog
-from alpr.settings import PROJECT_ROOT
+from alpr.project import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +29,13 @@ def zenml_local_stack():
 def test_dataset_pipeline_completes_with_artifacts(zenml_local_stack, tmp_path: Path) -> None:
     from zenml.enums import ExecutionStatus
 
-    from alpr.folders import CocoDataset
+    from alpr.artifacts import CocoDataset
     from alpr.labelme import ValidationReport
     from pipelines import dataset_pipeline
 
     catalog_url = f"sqlite:///{tmp_path / 'catalog.db'}"
-    params = dict(synth_images=12, synth_seed=5, catalog_url=catalog_url, dataset_name="e2e")
-    run = dataset_pipeline.with_options(enable_cache=False)(**params)
+    data = {"synth_images": 12, "synth_seed": 5, "catalog_url": catalog_url, "name": "e2e"}
+    run = dataset_pipeline.with_options(enable_cache=False)(data=data)
     run = zenml_local_stack.get_pipeline_run(run.id)
     assert run.status == ExecutionStatus.COMPLETED
     assert set(run.steps) == {"synthesize_labelme", "ingest", "coco_merge", "catalog_record"}
@@ -56,14 +56,14 @@ def test_dataset_pipeline_completes_with_artifacts(zenml_local_stack, tmp_path: 
 
     entries = run.steps["catalog_record"].outputs["catalog_entries"][0].load()
     assert entries["coco"]["zenml_artifact_id"] == str(dataset.id)
-    catalog = DatasetCatalog(catalog_url)
-    assert [r["version"] for r in catalog.list(COCO_KIND, "e2e")] == [1]
-    assert catalog.list(ANNOTATIONS, "e2e")[0]["counts"]["images"] == 12
+    with DatasetCatalog(catalog_url) as catalog:
+        assert [r["version"] for r in catalog.list(COCO_KIND, "e2e")] == [1]
+        assert catalog.list(ANNOTATIONS, "e2e")[0]["counts"]["images"] == 12
 
-    # same content again (no cache): the catalog keeps one version
-    rerun = dataset_pipeline.with_options(enable_cache=False)(**params)
-    assert zenml_local_stack.get_pipeline_run(rerun.id).status == ExecutionStatus.COMPLETED
-    assert [r["version"] for r in catalog.list(COCO_KIND, "e2e")] == [1]
+        # same content again (no cache): the catalog keeps one version
+        rerun = dataset_pipeline.with_options(enable_cache=False)(data=data)
+        assert zenml_local_stack.get_pipeline_run(rerun.id).status == ExecutionStatus.COMPLETED
+        assert [r["version"] for r in catalog.list(COCO_KIND, "e2e")] == [1]
 
 
 def test_pipeline_ingests_external_folder_and_reports_bad_files(
@@ -77,7 +77,7 @@ def test_pipeline_ingests_external_folder_and_reports_bad_files(
     shutil.copytree(synth_folder, source)
     (source / "img_000000.json").write_text("{broken")
     run = dataset_pipeline.with_options(enable_cache=False)(
-        source_uri=str(source), catalog_url=f"sqlite:///{tmp_path / 'c.db'}", max_bad_fraction=0.2
+        data={"source_uri": str(source), "catalog_url": f"sqlite:///{tmp_path / 'c.db'}", "max_bad_fraction": 0.2}
     )
     run = zenml_local_stack.get_pipeline_run(run.id)
     assert run.status == ExecutionStatus.COMPLETED
@@ -102,7 +102,7 @@ def test_run_py_end_to_end(tmp_path: Path) -> None:
             {
                 "extra": {"pipeline": "dataset"},
                 "enable_cache": False,
-                "parameters": {"synth_images": 6, "catalog_url": f"sqlite:///{tmp_path / 'cat.db'}"},
+                "parameters": {"data": {"synth_images": 6, "catalog_url": f"sqlite:///{tmp_path / 'cat.db'}"}},
             }
         )
     )

@@ -19,11 +19,11 @@ def _free_port() -> int:
 
 @pytest.fixture()
 def pipeline_args(tmp_path: Path) -> dict:
-    from alpr.model.config import TrainParams
+    from alpr.model.training_config import TrainParams
 
     return dict(
-        synth_images=10, synth_seed=4, catalog_url=f"sqlite:///{tmp_path / 'c.db'}",
-        split={"train": 0.6, "val": 0.2, "test": 0.2},
+        data={"synth_images": 10, "synth_seed": 4, "catalog_url": f"sqlite:///{tmp_path / 'c.db'}",
+              "split": {"train": 0.6, "val": 0.2, "test": 0.2}},
         train_params=TrainParams(max_iters=2, batch_size=1, image_size=(320, 240), embed_dims=16, warmup_iters=1),
     )
 
@@ -34,7 +34,7 @@ def test_deploy_promotes_first_keeps_tie_and_force_redeploys(pipeline_args: dict
 
     from alpr.deployment.local import LocalDeployer
     from pipelines import training_pipeline
-    from pipelines.training import MODEL_NAME
+    from alpr.model import MODEL_NAME
     from stacks import ensure_stack
 
     ensure_stack("local")
@@ -55,12 +55,12 @@ def test_deploy_promotes_first_keeps_tie_and_force_redeploys(pipeline_args: dict
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=120) as resp:
             doc = json.loads(resp.read())
-        assert doc["jsonData"]["model"] == {"name": "alpr-test", "version": str(first.model_version.number)}
+        assert doc["jsonData"]["model"] == {"name": MODEL_NAME, "version": str(first.model_version.number)}
 
         # the same data and an equally untrained model: a tie, production stays
         second = training_pipeline.with_options(enable_cache=False)(**pipeline_args, deploy_settings=settings)
         kept = client.get_pipeline_run(second.id).steps["deploy"].outputs["deployment"][0].load()
-        assert not kept["promoted"] and "production stays" in kept["reason"]
+        assert not kept["promoted"] and "production stays" in kept["reason"] and "url" not in kept
         assert kept["serving_version"] == first.model_version.number
         assert client.get_model_version(MODEL_NAME, ModelStages.PRODUCTION).number == first.model_version.number
 
@@ -82,7 +82,7 @@ def _cli_deploy_predict_stop(tiny_dataset: Path, production_number: int) -> None
     import subprocess
     import sys
 
-    from alpr.settings import PROJECT_ROOT
+    from alpr.project import PROJECT_ROOT
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "run.py", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
@@ -95,7 +95,7 @@ def _cli_deploy_predict_stop(tiny_dataset: Path, production_number: int) -> None
     image = str(next((tiny_dataset / "images").glob("*.jpg")))
     out = run("predict", image, "--name", "alpr-cli")
     assert out.returncode == 0, out.stderr[-2000:]
-    assert f"(model alpr-cli v{production_number})" in out.stdout
+    assert f"(model alpr-detector v{production_number})" in out.stdout
     status = run("status", "--name", "alpr-cli")
     assert '"ready": true' in status.stdout
     assert "stopped" in run("stop", "--name", "alpr-cli").stdout

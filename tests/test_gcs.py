@@ -7,7 +7,7 @@ import warnings
 from pycocotools.coco import COCO
 
 from alpr.coco import SplitSpec, merge_to_coco
-from alpr.folders import CocoDataset
+from alpr.artifacts import CocoDataset
 from alpr.labelme import read_labelme_folder
 from alpr.synth import generate_dataset
 

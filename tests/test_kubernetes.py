@@ -41,7 +41,7 @@ def test_containers_images_env_resources_probes() -> None:
     env = {c: {e["name"]: e["value"] for e in containers[c]["env"]} for c in containers}
     assert env["plate-detector"] == {"MODEL_NAME": "PlateDetector", "SERVICE_TYPE": "MODEL", "GUNICORN_WORKERS": "2",
                                      "MODEL_URI": "/mnt/models/model.pth", "ALPR_TORCH_THREADS": "1",
-                                     "ALPR_MODEL_NAME": "alpr",
+                                     "ALPR_MODEL_NAME": "alpr-detector",
                                      "ALPR_MODEL_VERSION": "12"}
     assert env["plate-reader"] == {"MODEL_NAME": "PlateReader", "SERVICE_TYPE": "TRANSFORMER", "GUNICORN_WORKERS": "1"}
     assert containers["plate-detector"]["resources"]["limits"] == {"cpu": "2", "memory": "4Gi"}

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from alpr.model.checkpoint import CheckpointError, load_checkpoint
-from alpr.model.config import TrainParams
-from alpr.settings import PROJECT_ROOT
+from alpr.model.training_config import TrainParams
+from alpr.project import PROJECT_ROOT
 
 
 def test_training_writes_checkpoint_and_tensorboard(trained) -> None:
@@ -102,9 +102,9 @@ def test_params_validation() -> None:
 
 
 def test_config_points_each_split_at_its_own_file(tiny_dataset: Path, tiny_params, tmp_path: Path) -> None:
-    from alpr.model.config import build_config
+    from alpr.model.training_config import build_config
 
-    cfg = build_config(tiny_params, str(tiny_dataset), str(tmp_path))
+    cfg, _ = build_config(tiny_params, str(tiny_dataset), str(tmp_path))
     files = {name: cfg[f"{name}_dataloader"].dataset.ann_file for name in ("train", "val", "test")}
     assert files == {"train": "annotations/train.json", "val": "annotations/val.json", "test": "annotations/test.json"}
     assert {m.type for m in cfg.val_evaluator} == {"CocoMetric", "PlateReadingMetric"}
@@ -112,6 +112,25 @@ def test_config_points_each_split_at_its_own_file(tiny_dataset: Path, tiny_param
     assert all(m.ann_file.endswith("/annotations/test.json") for m in cfg.test_evaluator)
     assert cfg.model.backbone.embed_dims == 16 and cfg.model.neck.in_channels == [16, 32, 64, 128]
     assert all(t.type != "RandomFlip" for t in cfg.train_dataloader.dataset.pipeline)  # flips mirror text
+
+
+def test_model_configs_mean_what_they_say(tmp_path: Path) -> None:
+    """Settings left None come from the model config; set ones override every place they apply."""
+    from alpr.model.training_config import build_config
+
+    _, full = build_config(TrainParams(model="full"), str(tmp_path), str(tmp_path))
+    assert full.batch_size == 8 and full.image_size == (640, 480) and full.embed_dims == 96
+    cfg, default = build_config(TrainParams(), str(tmp_path), str(tmp_path))
+    assert (default.image_size, default.train_crop, default.lr) == ((384, 288), (240, 192), 2e-3)
+    assert (default.max_iters, default.warmup_iters, default.batch_size) == (4800, 100, 2)
+    resizes = [t.scale for loader in ("train", "val", "test") for t in cfg[f"{loader}_dataloader"].dataset.pipeline
+               if t.type == "Resize"]
+    assert resizes == [(384, 288)] * 3
+    cfg, params = build_config(TrainParams(image_size=(320, 240), max_iters=7, lr=1e-3), str(tmp_path), str(tmp_path))
+    resizes = [t.scale for loader in ("train", "val", "test") for t in cfg[f"{loader}_dataloader"].dataset.pipeline
+               if t.type == "Resize"]
+    assert resizes == [(320, 240)] * 3 and params.image_size == (320, 240)
+    assert cfg.train_cfg.max_iters == 7 and cfg.param_scheduler[-1].end == 7 and cfg.optim_wrapper.optimizer.lr == 1e-3
 
 
 def test_outline_follows_the_mask() -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from alpr.postprocess import Detection, ReadOptions, box_iou, read_plates
+from alpr.boxes import box_overlaps
+from alpr.postprocess import Detection, ReadOptions, read_plates
 
 
 def det(label: str, box, score: float = 0.9, polygon=None) -> Detection:
@@ -172,8 +173,8 @@ def test_plate_whose_board_was_missed_is_read_from_its_number_areas() -> None:
     readings = {r.text: r for r in read_plates(long + regular)}
     assert sorted(readings) == ["05B6789", "93A1000"]
     assert readings["05B6789"].shape == "long" and readings["93A1000"].shape == "regular"
-    assert box_iou(readings["05B6789"].bbox, (10, 10, 190, 50)) > 0.7
-    assert box_iou(readings["93A1000"].bbox, (300, 200, 420, 280)) > 0.6
+    assert box_overlaps(readings["05B6789"].bbox, (10, 10, 190, 50)) > 0.7
+    assert box_overlaps(readings["93A1000"].bbox, (300, 200, 420, 280)) > 0.6
     # weak areas, or one area alone, make no plate
     assert read_plates(long, ReadOptions(area_plate_threshold=0.95)) == []
     assert read_plates(_without(long, "l_s_n")) == []
@@ -219,11 +220,6 @@ def test_rotated_long_plate_with_outline() -> None:
 
 def test_no_detections_no_plates() -> None:
     assert read_plates([]) == []
-
-
-def test_box_iou() -> None:
-    assert box_iou((0, 0, 2, 2), (1, 1, 3, 3)) == pytest.approx(1 / 7)
-    assert box_iou((0, 0, 1, 1), (2, 2, 3, 3)) == 0.0
 
 
 def test_perfect_detections_of_generated_images_read_exactly(synth_folder: Path) -> None:

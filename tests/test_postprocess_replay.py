@@ -21,8 +21,8 @@ def test_cache_round_trip_keeps_every_detection(tmp_path: Path) -> None:
 
 
 def test_options_are_typed_as_their_defaults() -> None:
-    options = parse_options(["glyph_nms_iou=0.5", "include_invalid=true"])
-    assert options.glyph_nms_iou == 0.5 and options.include_invalid is True
+    options = parse_options(["glyph_group_iou=0.5", "include_invalid=true"])
+    assert options.glyph_group_iou == 0.5 and options.include_invalid is True
     assert options.board_margin == ReadOptions().board_margin
     with pytest.raises(SystemExit, match="no_such_field"):
         parse_options(["no_such_field=1"])

@@ -11,16 +11,17 @@ def test_training_pipeline_completes_and_links_model(tmp_path: Path) -> None:
     from zenml.client import Client
     from zenml.enums import ExecutionStatus
 
-    from alpr.model.config import TrainParams
+    from alpr.model.training_config import TrainParams
     from pipelines import training_pipeline
-    from pipelines.training import MODEL_NAME
+    from alpr.model import MODEL_NAME
     from stacks import ensure_stack
 
     ensure_stack("local")
     params = TrainParams(max_iters=2, batch_size=1, image_size=(320, 240), embed_dims=16, warmup_iters=1, seed=7)
     run = training_pipeline.with_options(enable_cache=False)(
-        synth_images=10, synth_seed=3, catalog_url=f"sqlite:///{tmp_path / 'c.db'}", train_params=params,
-        split={"train": 0.6, "val": 0.2, "test": 0.2},
+        data={"synth_images": 10, "synth_seed": 3, "catalog_url": f"sqlite:///{tmp_path / 'c.db'}",
+              "split": {"train": 0.6, "val": 0.2, "test": 0.2}},
+        train_params=params,
     )
     client = Client()
     run = client.get_pipeline_run(run.id)

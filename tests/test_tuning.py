@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from alpr.catalog import DatasetCatalog
-from alpr.model.config import TrainParams
+from alpr.model.training_config import TrainParams
 from alpr.tuning import FloatRange, SearchSpace, TrialStore, TuneConfig, run_search, search_key, train_and_score
 
 SPACE = SearchSpace(lr=FloatRange(low=1e-4, high=1e-3, log=True), weight_decay=FloatRange(low=0.01, high=0.1),
@@ -101,25 +101,13 @@ def test_space_validation() -> None:
 
 
 def test_best_params_reach_train_in_pipeline(tmp_path: Path) -> None:
-    from zenml.client import Client
-    from zenml.enums import ExecutionStatus
-
-    from pipelines import training_pipeline
-    from stacks import ensure_stack
-
-    ensure_stack("local")
     tuning = TuneConfig(enabled=True, max_trials=2, trial_iters=1, seed=3, space=SPACE, algorithm="random",
                         keep_base_without_signal=False)
-    base = TrainParams(max_iters=2, batch_size=1, warmup_iters=1, image_size=(320, 240), embed_dims=16)
-    run = training_pipeline.with_options(enable_cache=False)(
-        synth_images=10, synth_seed=6, catalog_url=f"sqlite:///{tmp_path / 'c.db'}",
-        split={"train": 0.6, "val": 0.2, "test": 0.2}, train_params=base, tuning=tuning,
-    )
-    run = Client().get_pipeline_run(run.id)
-    assert run.status == ExecutionStatus.COMPLETED
-    result = run.steps["tune"].outputs["tuning_result"][0].load()
+    run = _tuned_training_run(tmp_path, tuning, max_iters=2)
+    assert {"tune_prepare", "tune_worker_0", "tune_select", "train"} <= set(run.steps)  # one worker: one path
+    result = run.steps["tune_select"].outputs["tuning_result"][0].load()
     assert len(result.trials) == 2
-    assert "| trial | status |" in str(run.steps["tune"].outputs["trials_table"][0].load())
+    assert "| trial | status |" in str(run.steps["tune_select"].outputs["trials_table"][0].load())
     trained = run.steps["train"].outputs["trained_model"][0].load()
     stored = torch.load(trained.checkpoint_uri, weights_only=True)["params"]
     best = result.best_params.model_dump(mode="json")
@@ -176,6 +164,17 @@ def test_interrupted_trial_is_run_again(store: TrialStore, tmp_path: Path) -> No
 
 def test_parallel_tune_steps_in_pipeline(tmp_path: Path) -> None:
     """workers: 2 -> tune_prepare, two tune_worker steps, tune_select; every trial once."""
+    tuning = TuneConfig(enabled=True, max_trials=2, trial_iters=1, seed=8, space=SPACE, algorithm="random", workers=2)
+    run = _tuned_training_run(tmp_path, tuning, max_iters=1)
+    assert {"tune_prepare", "tune_worker_0", "tune_worker_1", "tune_select", "train"} <= set(run.steps)
+    ran = [run.steps[f"tune_worker_{i}"].outputs["trials_run"][0].load() for i in range(2)]
+    assert sum(ran) == 2
+    result = run.steps["tune_select"].outputs["tuning_result"][0].load()
+    assert [t.number for t in result.trials] == [0, 1]
+
+
+def _tuned_training_run(tmp_path: Path, tuning: TuneConfig, max_iters: int):
+    """A tiny training pipeline run with ``tuning``, completed; returns the run."""
     from zenml.client import Client
     from zenml.enums import ExecutionStatus
 
@@ -183,16 +182,12 @@ def test_parallel_tune_steps_in_pipeline(tmp_path: Path) -> None:
     from stacks import ensure_stack
 
     ensure_stack("local")
-    tuning = TuneConfig(enabled=True, max_trials=2, trial_iters=1, seed=8, space=SPACE, algorithm="random", workers=2)
-    base = TrainParams(max_iters=1, batch_size=1, warmup_iters=1, image_size=(320, 240), embed_dims=16)
+    base = TrainParams(max_iters=max_iters, batch_size=1, warmup_iters=1, image_size=(320, 240), embed_dims=16)
     run = training_pipeline.with_options(enable_cache=False)(
-        synth_images=10, synth_seed=6, catalog_url=f"sqlite:///{tmp_path / 'c.db'}",
-        split={"train": 0.6, "val": 0.2, "test": 0.2}, train_params=base, tuning=tuning,
+        data={"synth_images": 10, "synth_seed": 6, "catalog_url": f"sqlite:///{tmp_path / 'c.db'}",
+              "split": {"train": 0.6, "val": 0.2, "test": 0.2}},
+        train_params=base, tuning=tuning,
     )
     run = Client().get_pipeline_run(run.id)
     assert run.status == ExecutionStatus.COMPLETED
-    assert {"tune_prepare", "tune_worker_0", "tune_worker_1", "tune_select", "train"} <= set(run.steps)
-    ran = [run.steps[f"tune_worker_{i}"].outputs["trials_run"][0].load() for i in range(2)]
-    assert sum(ran) == 2
-    result = run.steps["tune_select"].outputs["tuning_result"][0].load()
-    assert [t.number for t in result.trials] == [0, 1]
+    return run

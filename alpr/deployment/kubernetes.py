@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from alpr.model import MODEL_NAME
+
 GROUP, VERSION, PLURAL = "machinelearning.seldon.io", "v1", "seldondeployments"
 MODEL_NODE, TRANSFORMER_NODE = "plate-detector", "plate-reader"
 
@@ -36,6 +38,7 @@ class SeldonSpec:
     )
     workers: int = 1
     ingress_host: str = "localhost"
+    model_name: str = MODEL_NAME  # what responses name the served model
 
 
 def render_seldon_deployment(spec: SeldonSpec) -> dict[str, Any]:
@@ -62,7 +65,7 @@ def render_seldon_deployment(spec: SeldonSpec) -> dict[str, Any]:
     model_env = [
         {"name": "MODEL_URI", "value": "/mnt/models/model.pth"},
         {"name": "ALPR_TORCH_THREADS", "value": str(max(1, cpus // spec.workers))},
-        {"name": "ALPR_MODEL_NAME", "value": spec.name},
+        {"name": "ALPR_MODEL_NAME", "value": spec.model_name},
         {"name": "ALPR_MODEL_VERSION", "value": str(spec.model_version)},
     ]
     return {

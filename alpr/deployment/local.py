@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from alpr.settings import PROJECT_ROOT, zenml_config_path
+from alpr.model import MODEL_NAME
+from alpr.project import PROJECT_ROOT, zenml_config_path
 
 SELDON_DIR = PROJECT_ROOT / "seldon"
 
@@ -99,6 +100,7 @@ class LocalDeployer:
         name: str,
         model_uri: str,
         model_version: str = "",
+        model_name: str = MODEL_NAME,
         port: int = 8000,
         workers: int = 1,
         ready_timeout: float = 180.0,
@@ -115,7 +117,7 @@ class LocalDeployer:
             **os.environ,
             "PYTHONPATH": f"{PROJECT_ROOT}:{SELDON_DIR}",
             "MODEL_URI": model_uri,
-            "ALPR_MODEL_NAME": name,
+            "ALPR_MODEL_NAME": model_name,
             "ALPR_MODEL_VERSION": model_version,
             "PYTHONUNBUFFERED": "1",
             # workers share the cores: oversubscribed OpenMP pools are many times slower

@@ -1,4 +1,4 @@
-"""dv-mAP: an mAP whose overlap measure follows the mask boundary (the seed system's metric).
+"""dv-mAP: an mAP whose overlap measure follows the mask boundary (the reference system's metric).
 
 dv-IoU of a predicted and a true mask: take the boundary pixels of each mask (all contour
 points), sort them by y and cut them into 3 equal consecutive parts (top, middle, bottom);
@@ -22,7 +22,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
-from alpr.postprocess import box_iou as _box_iou
+from alpr.boxes import box_overlaps
 
 THRESHOLDS = np.linspace(0.5, 0.95, 10)
 RECALL_POINTS = np.linspace(0.0, 1.0, 101)
@@ -44,7 +44,7 @@ def dv_iou(pred_mask: np.ndarray, gt_mask: np.ndarray) -> float:
     for axis in (1, 0):  # by y, then by x
         p_parts = np.array_split(p[np.argsort(p[:, axis], kind="stable")], 3)
         g_parts = np.array_split(g[np.argsort(g[:, axis], kind="stable")], 3)
-        ious += [_box_iou(_pixel_box(a), _pixel_box(b)) for a, b in zip(p_parts, g_parts)]
+        ious += [box_overlaps(_pixel_box(a), _pixel_box(b)) for a, b in zip(p_parts, g_parts)]
     return float(np.mean(ious))
 
 
@@ -71,7 +71,7 @@ def dv_map(gt: COCO, results: list[dict]) -> float:
             pmask = mask_utils.decode(r["segmentation"])
             row = {}
             for ann in candidates:
-                if _box_iou(_xywh(r["bbox"]), _xywh(ann["bbox"])) > 0:
+                if box_overlaps(_xywh(r["bbox"]), _xywh(ann["bbox"])) > 0:
                     if ann["id"] not in gt_masks:
                         gt_masks[ann["id"]] = gt.annToMask(ann)
                     row[ann["id"]] = dv_iou(pmask, gt_masks[ann["id"]])

@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass
 from pycocotools.coco import COCO
 
 from alpr.classes import PART_CLASSES, category_id
-from alpr.postprocess import PlateReading, box_iou
+from alpr.boxes import box_overlaps
+from alpr.postprocess import PlateReading
 
 PLATE_CHARS = 7
 
@@ -57,7 +58,7 @@ def plate_metrics(gt: COCO, readings: dict[int, list[PlateReading]], iou_thresho
         for reading in preds:
             best, best_iou = None, iou_threshold
             for i in free:
-                iou = box_iou(reading.bbox, truths[i]["bbox"])
+                iou = box_overlaps(reading.bbox, truths[i]["bbox"])
                 if iou >= best_iou:
                     best, best_iou = i, iou
             if best is None:

@@ -11,7 +11,8 @@ import numpy as np
 from alpr.classes import GLYPHS
 from alpr.model.checkpoint import Checkpoint, load_checkpoint
 from alpr.model.glyph_classifier import GlyphClassifier
-from alpr.postprocess import Detection, box_iou
+from alpr.boxes import greedy_groups, iou_above
+from alpr.postprocess import GLYPH_GROUP_IOU, Detection
 
 
 @dataclass
@@ -45,8 +46,6 @@ class DetectedObject:
         return Detection(self.label, self.score, self.bbox, self.outline() if with_outline else None)
 
 
-#: detected glyphs overlapping more than this are one glyph seen as several classes
-GLYPH_GROUP_IOU = 0.4
 #: at most this many classes per glyph come out of the second look
 GLYPH_CLASSES_KEPT = 3
 
@@ -103,6 +102,7 @@ class Detector:
 
     def configure_test(
         self,
+        *,
         score_threshold: float | None = None,
         rpn_proposals: int | None = None,
         max_detections: int | None = None,
@@ -180,14 +180,7 @@ def second_look(
     between); each glyph comes out once per class the classifier gives it, scored strength x
     probability (the best class always, up to ``GLYPH_CLASSES_KEPT - 1`` others when at or
     above the score threshold: the plate grammar may need them)."""
-    glyphs = sorted((o for o in objects if o.label in GLYPHS), key=lambda o: -o.score)
-    groups: list[list[DetectedObject]] = []
-    for g in glyphs:
-        group = next((grp for grp in groups if box_iou(g.bbox, grp[0].bbox) > GLYPH_GROUP_IOU), None)
-        if group is None:
-            groups.append([g])
-        else:
-            group.append(g)
+    groups = greedy_groups((o for o in objects if o.label in GLYPHS), iou_above(GLYPH_GROUP_IOU))
     if not groups:
         return objects
     probs = probabilities([grp[0].bbox for grp in groups])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alpr.model.checkpoint import Checkpoint, library_versions, save_checkpoint
-from alpr.model.config import TrainParams, build_config
+from alpr.model.training_config import TrainParams, build_config
 from alpr.model.glyph_classifier import train_glyph_classifier
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,7 @@ CHECKPOINT_NAME = "model.pth"
 @dataclass
 class TrainResult:
     checkpoint: Path
+    params: TrainParams  # as used: every setting left None filled from the model config
     tensorboard_dir: Path | None
     val_metrics: dict[str, float]
     wall_time_s: float
@@ -34,7 +35,7 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
     register_all_modules()
     out_dir.mkdir(parents=True, exist_ok=True)
     work_dir = out_dir / "work"
-    cfg = build_config(params, str(dataset_dir), str(work_dir))
+    cfg, params = build_config(params, str(dataset_dir), str(work_dir))
     run_id = uuid.uuid4().hex[:8]  # mmengine keeps global logger/visualizer instances by name
     cfg.experiment_name = f"alpr-{run_id}"
     cfg.visualizer.name = f"visualizer-{run_id}"
@@ -67,4 +68,4 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
     tb = next(work_dir.rglob("vis_data"), None)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     log.info("trained %d iterations in %.0f s (peak RSS %.0f MB); checkpoint %s", params.max_iters, wall, peak, checkpoint)
-    return TrainResult(checkpoint, tb, val_metrics, wall, peak)
+    return TrainResult(checkpoint, params, tb, val_metrics, wall, peak)

@@ -9,25 +9,26 @@ from pydantic import BaseModel, Field, model_validator
 
 from alpr.classes import CLASS_NAMES
 from alpr.model.glyph_classifier import GlyphParams
-from alpr.settings import PROJECT_ROOT
+from alpr.project import PROJECT_ROOT
 
 MODEL_CONFIG_DIR = PROJECT_ROOT / "configs" / "model"
 
 
 class TrainParams(BaseModel):
-    """What a training run may change; everything else is in configs/model/<model>.py."""
+    """What a training run may change. Every setting left None keeps the value of the model
+    config (configs/model/<model>.py), so a leaf config overrides only what differs from its
+    base and means what it says; ``resolve_params`` gives the values a run actually uses."""
 
     model: str = "default"  # configs/model/<model>.py, or a path to an mmengine config
-    max_iters: int = Field(600, ge=1)
-    batch_size: int = Field(2, ge=1)
-    lr: float = Field(2e-3, gt=0)
-    weight_decay: float = Field(0.05, ge=0)
-    warmup_iters: int = Field(100, ge=0)
-    image_size: tuple[int, int] = (384, 288)  # (width, height) the scene is resized to
-    #: (width, height) of the training window around one plate (BoardCrop); None keeps the
-    #: model config's choice (whole scenes unless it crops)
+    max_iters: int | None = Field(None, ge=1)
+    batch_size: int | None = Field(None, ge=1)
+    lr: float | None = Field(None, gt=0)
+    weight_decay: float | None = Field(None, ge=0)
+    warmup_iters: int | None = Field(None, ge=0)
+    image_size: tuple[int, int] | None = None  # (width, height) the scene is resized to
+    #: (width, height) of the training window around one plate (BoardCrop)
     train_crop: tuple[int, int] | None = None
-    embed_dims: int | None = Field(None, ge=8)  # backbone width; None keeps the config's
+    embed_dims: int | None = Field(None, ge=8)  # backbone width
     depths: list[int] | None = None  # Swin stage depths, 4 numbers
     seed: int = 0
     validate_at_end: bool = True
@@ -54,11 +55,37 @@ def model_config_path(model: str) -> Path:
     return path
 
 
+def resolve_params(params: TrainParams, cfg) -> TrainParams:
+    """``params`` with every setting left None read from the model config ``cfg``."""
+    train_windows = [t for t in cfg.train_pipeline if t["type"] == "BoardCrop"]
+    from_config = {
+        "max_iters": cfg.train_cfg.max_iters,
+        "batch_size": cfg.train_dataloader.batch_size,
+        "lr": cfg.optim_wrapper.optimizer.lr,
+        "weight_decay": cfg.optim_wrapper.optimizer.weight_decay,
+        "warmup_iters": next((s["end"] for s in cfg.param_scheduler if s["type"] == "LinearLR"), 0),
+        "image_size": tuple(next(t["scale"] for t in cfg.test_pipeline if t["type"] == "Resize")),
+        "train_crop": tuple(train_windows[0]["crop_size"]) if train_windows else None,
+        "embed_dims": cfg.model.backbone.embed_dims,
+        "depths": list(cfg.model.backbone.depths),
+    }
+    return params.model_copy(update={k: v for k, v in from_config.items() if getattr(params, k) is None})
+
+
 def build_config(params: TrainParams, data_root: str, work_dir: str):
-    """The full mmengine Config of one run: model file + parameters + data paths."""
+    """The full mmengine Config of one run: model file + parameters + data paths, and the
+    parameters it uses (``resolve_params``)."""
     from mmengine.config import Config
 
     cfg = Config.fromfile(str(model_config_path(params.model)))
+    backbone = cfg.model.backbone
+    if params.embed_dims is not None and params.embed_dims != backbone.embed_dims:
+        backbone.embed_dims = params.embed_dims
+        backbone.num_heads = [max(1, params.embed_dims * 2**i // 32) for i in range(4)]
+        cfg.model.neck.in_channels = [params.embed_dims * 2**i for i in range(4)]
+    params = resolve_params(params, cfg)
+    backbone.depths = list(params.depths)
+
     metainfo = dict(classes=tuple(CLASS_NAMES))
     root = str(Path(data_root).resolve()) + "/"
     for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
@@ -80,21 +107,12 @@ def build_config(params: TrainParams, data_root: str, work_dir: str):
             if t["type"] == "BoardCrop" and params.train_crop is not None:
                 t["crop_size"] = tuple(params.train_crop)
 
-    backbone = cfg.model.backbone
-    if params.depths is not None:
-        backbone.depths = list(params.depths)
-    if params.embed_dims is not None:
-        backbone.embed_dims = params.embed_dims
-        heads = [max(1, params.embed_dims * 2**i // 32) for i in range(4)]
-        backbone.num_heads = heads
-        cfg.model.neck.in_channels = [params.embed_dims * 2**i for i in range(4)]
-
     cfg.optim_wrapper.optimizer.lr = params.lr
     cfg.optim_wrapper.optimizer.weight_decay = params.weight_decay
-    warmup = min(params.warmup_iters, max(params.max_iters - 1, 0))
+    warmup = max(min(params.warmup_iters, params.max_iters - 1), 1)
     cfg.param_scheduler = [
-        dict(type="LinearLR", start_factor=0.01, by_epoch=False, begin=0, end=max(warmup, 1)),
-        dict(type="CosineAnnealingLR", by_epoch=False, begin=max(warmup, 1), end=max(params.max_iters, 2),
+        dict(type="LinearLR", start_factor=0.01, by_epoch=False, begin=0, end=warmup),
+        dict(type="CosineAnnealingLR", by_epoch=False, begin=warmup, end=max(params.max_iters, 2),
              eta_min_ratio=0.05),
     ]
     val_interval = params.max_iters if params.validate_at_end else params.max_iters + 1
@@ -104,4 +122,4 @@ def build_config(params: TrainParams, data_root: str, work_dir: str):
     cfg.default_hooks.logger = dict(type="LoggerHook", interval=params.log_interval)
     cfg.randomness = dict(seed=params.seed, deterministic=True)
     cfg.work_dir = work_dir
-    return cfg
+    return cfg, params

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from alpr.config import load_yaml_model
+from alpr.config_loader import load_yaml_model
 from alpr.synth import SynthOptions, generate_dataset
 
 

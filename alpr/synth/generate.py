@@ -11,7 +11,7 @@ import numpy as np
 from tqdm import tqdm
 
 from alpr.fsutil import join, open_fs
-from alpr.synth.config import SynthOptions
+from alpr.synth.options import SynthOptions
 from alpr.synth.scene import Scene, render_scene
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from alpr.classes import PLATE_SHAPES, PlateShape
-from alpr.synth.config import SynthOptions
+from alpr.synth.options import SynthOptions
 from alpr.synth.plate import PlateDrawing, PlateText, draw_plate, random_plate_text
 
 LONG_WIDTH_FACTOR = 1.9  # a long plate is about this much wider than a regular one

@@ -1,6 +1,6 @@
 # Mask R-CNN + Swin Transformer + FPN for licence plates (mmengine config).
 # Shared by default.py (2-core CPU) and full.py (GPU); they override only what differs.
-# Data paths are placeholders: alpr.model.config fills them per run.
+# Data paths are placeholders: alpr.model.training_config fills them per run.
 # Class names come from alpr.classes at run time (the one place they are defined).
 
 num_classes = 21

@@ -1,0 +1,26 @@
+"""Typed parameters of the dataset stage: where the labelme data comes from, how it is checked,
+split and recorded. One model shared by every pipeline that builds a dataset."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from alpr.coco import SplitSpec
+from alpr.synth import SynthOptions
+
+
+class DatasetParams(BaseModel):
+    """A labelme folder (``source_uri``) or generated images -> validated -> COCO splits -> catalog."""
+
+    #: labelme folder URL (local path, gs://...); empty: generate ``synth_images`` images
+    source_uri: str = ""
+    synth_images: int = Field(300, ge=1)
+    synth_seed: int = 1
+    synth_options: SynthOptions | None = None
+    #: the run fails if more than this fraction of the labelme files is bad
+    max_bad_fraction: float = Field(0.1, ge=0.0, le=1.0)
+    split: SplitSpec = SplitSpec()
+    #: the name the annotation set and the merged dataset get in the catalog
+    name: str = "synth-plates"
+    #: the catalog database; None: $ALPR_CATALOG_URL, else SQLite in .zenml/catalog.db
+    catalog_url: str | None = None

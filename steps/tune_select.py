@@ -1,0 +1,37 @@
+"""Step: the best parameters of a finished search, for ``train``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from zenml import log_metadata, step
+from zenml.logger import get_logger
+from zenml.types import MarkdownString
+
+from alpr.catalog import DatasetCatalog
+from alpr.model.training_config import TrainParams
+from alpr.tuning import TrialStore, TuneConfig, TuneResult, collect
+
+logger = get_logger(__name__)
+
+
+@step
+def tune_select(
+    search: str, config: TuneConfig, base_params: TrainParams = TrainParams(), catalog_url: str | None = None
+) -> tuple[
+    Annotated[TrainParams, "best_params"],
+    Annotated[TuneResult, "tuning_result"],
+    Annotated[MarkdownString, "trials_table"],
+]:
+    """Collects the stored trials of ``search``; gives the best parameters (the base ones when
+    no trial learned anything), the full result and the trials as a table."""
+    with DatasetCatalog(catalog_url) as catalog:
+        result = collect(config, base_params, TrialStore(catalog), search)
+    failed = sum(t.status == "failed" for t in result.trials)
+    log_metadata(metadata={"tuning": {"objective": result.objective, "best_value": result.best_value,
+                                      "best_trial": result.best_trial, "trials": len(result.trials),
+                                      "failed": failed}}, infer_model=True)
+    logger.info("tune: best %s %.4f (trial %d); %d trials, %d failed", result.objective, result.best_value,
+                result.best_trial, len(result.trials), failed)
+    table = MarkdownString(result.table_markdown())
+    return result.best_params, result, table  # a literal tuple: ZenML reads it as three artifacts
