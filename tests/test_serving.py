@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
+from alpr.model import MODEL_NAME
 from alpr.deployment.local import DeploymentError, LocalDeployer
 from alpr.serving import plates_response
 
@@ -65,7 +66,7 @@ def test_bin_data_returns_plates_and_model(deployment, jpeg: bytes) -> None:
     status, doc = post_json(record.predict_url, {"binData": base64.b64encode(jpeg).decode()})
     assert status == 200, doc
     assert isinstance(doc["jsonData"]["plates"], list)
-    assert doc["jsonData"]["model"] == {"name": NAME, "version": "7"}
+    assert doc["jsonData"]["model"] == {"name": MODEL_NAME, "version": "7"}  # the model, not the deployment
     assert "meta" in doc
 
 
