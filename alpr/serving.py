@@ -20,7 +20,8 @@ import numpy as np
 from alpr.model.detector import DetectedObject
 from alpr.postprocess import Detection, ReadOptions, read_plates
 
-DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024
+#: a 4K camera frame or a 12 Mpixel phone photo, as JPEG or PNG, is well within both limits
+DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 4096 * 4096
 
 

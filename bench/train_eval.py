@@ -2,7 +2,9 @@
 
     .venv/bin/python -m bench.train_eval --train-images 2000 --test-images 200 [--iters N] [--seed S]
 
-Training and test images come from different generator seeds, so the test set is unseen.
+Training and test images come from different generator seeds, so the test set is unseen; both
+are drawn as the default pipeline draws them (``configs/training.yaml``'s ``data.synth_options``:
+photos from 640x480 to 4K) unless ``--synth-options`` names another YAML file.
 Prints mAP, dv-mAP, EIR, plate precision, per-character accuracy, training wall time, peak
 memory and inference latency, next to the reference system's (the ALPR system this project
 rebuilds: EIR 28/62 = 0.45). Training settings not given keep the model config's values.
@@ -11,6 +13,7 @@ rebuilds: EIR 28/62 = 0.45). Training settings not given keep the model config's
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -19,16 +22,31 @@ import time
 from pathlib import Path
 
 from alpr.coco import SplitSpec, merge_to_coco
+from alpr.config_loader import load_yaml
 from alpr.labelme import read_labelme_folder
-from alpr.synth import generate_dataset
+from alpr.project import PROJECT_ROOT
+from alpr.synth import SynthOptions, generate_dataset
 
 REFERENCE_SYSTEM_EIR = (28, 62)  # the ALPR system this project rebuilds, as reported
 
 
-def build(folder: Path, n: int, seed: int, spec: SplitSpec) -> Path:
-    raw, coco = folder / "raw", folder / "coco"
+DEFAULT_SYNTH = PROJECT_ROOT / "configs" / "training.yaml"
+
+
+def synth_options(path: Path) -> SynthOptions:
+    """Generator options from a YAML file of SynthOptions, or a pipeline config's ``data.synth_options``."""
+    doc = load_yaml(str(path))
+    if "parameters" in doc:
+        doc = (doc["parameters"].get("data") or {}).get("synth_options") or {}
+    return SynthOptions.model_validate(doc)
+
+
+def build(folder: Path, n: int, seed: int, spec: SplitSpec, options: SynthOptions) -> Path:
+    """A generated, merged COCO set, kept under ``folder`` (named by its options) for reuse."""
+    key = hashlib.sha256(options.model_dump_json().encode()).hexdigest()[:8]
+    raw, coco = folder / f"{key}" / "raw", folder / f"{key}" / "coco"
     if not (coco / "summary.json").exists():
-        generate_dataset(str(raw), n=n, seed=seed, progress=False)
+        generate_dataset(str(raw), n=n, seed=seed, options=options, progress=False)
         annotations, _ = read_labelme_folder(str(raw), progress=False)
         merge_to_coco(annotations, str(coco), spec, progress=False)
     return coco
@@ -55,6 +73,8 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0, help="training seed (weights, sampling, augmentation)")
     p.add_argument("--embed-dims", type=int)
     p.add_argument("--checkpoint", help="skip training: evaluate this checkpoint")
+    p.add_argument("--synth-options", type=Path, default=DEFAULT_SYNTH,
+                   help="generator options: a YAML file of SynthOptions or a pipeline config (default: %(default)s)")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
     out = Path(args.out)
@@ -64,8 +84,11 @@ def main() -> None:
     from alpr.model.evaluate import evaluate_detector
     from alpr.model.train import train_detector
 
-    train_set = build(out / f"train-{args.train_images}", args.train_images, 101, SplitSpec(train=0.95, val=0.05, test=0.0))
-    test_set = build(out / f"test-{args.test_images}", args.test_images, 202, SplitSpec(train=0.0, val=0.0, test=1.0))
+    options = synth_options(args.synth_options)
+    train_set = build(out / f"train-{args.train_images}", args.train_images, 101,
+                      SplitSpec(train=0.95, val=0.05, test=0.0), options)
+    test_set = build(out / f"test-{args.test_images}", args.test_images, 202,
+                     SplitSpec(train=0.0, val=0.0, test=1.0), options)
     result = None
     checkpoint = args.checkpoint
     if checkpoint is None:
@@ -89,7 +112,7 @@ def main() -> None:
         "checkpoint": checkpoint,
         "args": vars(args),
     }
-    print(json.dumps(numbers, indent=1))
+    print(json.dumps(numbers, indent=1, default=str))
     ok, n = REFERENCE_SYSTEM_EIR
     print(f"EIR {report.eir:.3f} ({report.exact_plates}/{report.true_plates}) vs the reference system's "
           f"{ok}/{n} = {ok / n:.2f}")

@@ -112,3 +112,29 @@ def test_plate_metrics_by_hand() -> None:
     perfect = plate_metrics(gt, {1: [right, PlateReading("regular", (300, 200, 420, 280), 0.8, "77", "E", "0918")]})
     assert perfect.eir == perfect.plate_precision == perfect.char_accuracy == 1.0
     assert plate_metrics(gt, {}).eir == 0.0
+
+
+def test_metrics_per_photo_size_and_plate_width_by_hand() -> None:
+    from alpr.metrics.plate_rate import bucketed_metrics, photo_size_bucket, plate_outcomes, plate_width_bucket
+
+    doc = _plates_gt()
+    big = {**doc["images"][0], "id": 2, "width": 1080, "height": 1920, "file_name": "b.jpg"}  # portrait 1080p
+    doc["images"].append(big)
+    doc["annotations"].append({**doc["annotations"][0], "id": 3, "image_id": 2})  # its one plate: long, 180 px
+    big["plates"] = big["plates"][:1]
+    gt = coco_from_dict(doc)
+    readings = {1: [PlateReading("long", (11, 10, 190, 51), 0.9, "01", "A", "2345")],  # right; the 120 px plate missed
+                2: [PlateReading("long", (10, 10, 190, 50), 0.9, "01", "A", "2346"),  # wrong
+                    PlateReading("long", (500, 400, 560, 440), 0.5, "11", "B", "1111")]}  # of no plate, 60 px
+    buckets = bucketed_metrics(gt, plate_outcomes(gt, readings))
+    assert list(buckets["photo_size"]) == ["640x480", "1920x1080"]
+    assert buckets["photo_size"]["640x480"] == {"eir": 0.5, "plate_precision": 1.0, "true_plates": 2,
+                                                "predicted_plates": 1, "exact": 1}
+    assert buckets["photo_size"]["1920x1080"] == {"eir": 0.0, "plate_precision": 0.0, "true_plates": 1,
+                                                  "predicted_plates": 2, "exact": 0}
+    widths = buckets["plate_width"]
+    assert list(widths) == ["0-80px", "120-200px"]  # 180 px plates (x2) and the 120 px one, the 60 px stray
+    assert widths["120-200px"]["true_plates"] == 3 and widths["120-200px"]["exact"] == 1
+    assert widths["0-80px"] == {"eir": 0.0, "plate_precision": 0.0, "true_plates": 0, "predicted_plates": 1, "exact": 0}
+    assert photo_size_bucket(1280, 720) == photo_size_bucket(960, 1280) == "1280x960"
+    assert (plate_width_bucket(79.9), plate_width_bucket(80), plate_width_bucket(450)) == ("0-80px", "80-120px", ">=400px")

@@ -47,7 +47,7 @@ def test_checkpoint_loads_in_fresh_process(trained, tiny_dataset: Path) -> None:
         "from alpr.model.detector import Detector\n"
         "d = Detector(sys.argv[1], score_threshold=0.0)\n"
         "objs = d.detect(cv2.imread(sys.argv[2]))\n"
-        "print(json.dumps({'n': len(objs), 'classes': len(d.classes), 'mask': list(objs[0].mask.shape) if objs else None}))\n"
+        "print(json.dumps({'n': len(objs), 'classes': len(d.classes), 'mask': list(objs[0].image_mask(640, 480).shape) if objs else None}))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(trained.checkpoint), str(image)], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=300)
@@ -125,11 +125,12 @@ def test_model_configs_mean_what_they_say(tmp_path: Path) -> None:
     assert (default.max_iters, default.warmup_iters, default.batch_size) == (4800, 100, 2)
     resizes = [t.scale for loader in ("train", "val", "test") for t in cfg[f"{loader}_dataloader"].dataset.pipeline
                if t.type == "Resize"]
-    assert resizes == [(384, 288)] * 3
+    assert resizes == [(384, 288)] * 2  # val and test; training resizes by plate scale
     cfg, params = build_config(TrainParams(image_size=(320, 240), max_iters=7, lr=1e-3), str(tmp_path), str(tmp_path))
     resizes = [t.scale for loader in ("train", "val", "test") for t in cfg[f"{loader}_dataloader"].dataset.pipeline
                if t.type == "Resize"]
-    assert resizes == [(320, 240)] * 3 and params.image_size == (320, 240)
+    assert resizes == [(320, 240)] * 2 and params.image_size == (320, 240)
+    assert [t.fit_size for t in cfg.train_dataloader.dataset.pipeline if t.type == "PlateScaleResize"] == [(320, 240)]
     assert cfg.train_cfg.max_iters == 7 and cfg.param_scheduler[-1].end == 7 and cfg.optim_wrapper.optimizer.lr == 1e-3
 
 
@@ -140,10 +141,31 @@ def test_outline_follows_the_mask() -> None:
 
     mask = np.zeros((480, 640), bool)
     mask[100:150, 200:300] = True
-    outline = DetectedObject("l_board", 0.9, (200.0, 100.0, 300.0, 150.0), mask).outline()
+    board = DetectedObject.from_image_mask("l_board", 0.9, (200.0, 100.0, 300.0, 150.0), mask)
+    assert board.mask.shape == (53, 103) and board.mask_origin == (199, 99)  # the box region only
+    assert np.array_equal(board.image_mask(640, 480), mask)
+    outline = board.outline()
     xs, ys = [p[0] for p in outline], [p[1] for p in outline]
     assert (min(xs), max(xs), min(ys), max(ys)) == (200.0, 299.0, 100.0, 149.0)
-    assert DetectedObject("0", 0.9, (10.0, 10.0, 20.0, 20.0), np.zeros((480, 640), bool)).outline() is None
+    empty = DetectedObject.from_image_mask("0", 0.9, (10.0, 10.0, 20.0, 20.0), np.zeros((480, 640), bool))
+    assert empty.outline() is None
+
+
+def test_detections_map_between_image_scales() -> None:
+    import numpy as np
+
+    from alpr.model.detector import DetectedObject
+
+    mask = np.zeros((100, 200), bool)
+    mask[20:40, 50:150] = True  # a 100x20 board in a 200x100 view
+    view = DetectedObject.from_image_mask("l_board", 0.9, (50.0, 20.0, 150.0, 40.0), mask)
+    photo = view.mapped((4.0, 4.0), (0.0, 0.0), (800, 400))  # the photo is 4x the view
+    assert photo.bbox == (200.0, 80.0, 600.0, 160.0)
+    ys, xs = np.nonzero(photo.image_mask(800, 400))
+    assert (xs.min(), xs.max(), ys.min(), ys.max()) == (200, 599, 80, 159)
+    moved = view.mapped((0.5, 0.5), (300.0, 10.0), (800, 400))  # a crop at half scale, placed at (300, 10)
+    ys, xs = np.nonzero(moved.image_mask(800, 400))
+    assert moved.bbox == (325.0, 20.0, 375.0, 30.0) and (xs.min(), xs.max(), ys.min(), ys.max()) == (325, 374, 20, 29)
 
 
 def test_detector_takes_its_threshold_from_the_model_and_test_levers_apply(trained, tiny_dataset: Path) -> None:
@@ -158,15 +180,20 @@ def test_detector_takes_its_threshold_from_the_model_and_test_levers_apply(train
     assert (cfg.rpn.max_per_img, cfg.rcnn.max_per_img, cfg.rcnn.score_thr) == (40, 5, 0.0)
     image = cv2.imread(str(next((tiny_dataset / "images").glob("*.jpg"))))
     objects = detector.detect(image)
-    assert 0 < len(objects) <= 5  # an untrained model with threshold 0 keeps the cap
-    assert all(o.mask.shape == image.shape[:2] for o in objects)  # back in the image's own pixels
-    assert max(detector.pipeline()({"img": image, "img_id": 0})["inputs"].shape[-2:]) == 256  # resized as set
-    detector.configure_test(size=(160, 120), rpn_nms_pre=77, roi_sampling_ratio=2)  # a built pipeline follows
-    assert max(detector.pipeline()({"img": image, "img_id": 0})["inputs"].shape[-2:]) == 160
+    assert 0 < len(objects) <= 5 * (1 + 8)  # an untrained model with threshold 0 keeps the cap (per view)
+    for o in objects:  # back in the photo's own pixels, masks the size of their boxes
+        x0, y0 = o.mask_origin
+        assert 0 <= x0 <= o.bbox[0] + 1 and 0 <= y0 <= o.bbox[1] + 1 and o.mask.shape[0] <= o.bbox[3] - o.bbox[1] + 5
+        assert o.bbox[2] <= image.shape[1] + 1 and o.bbox[3] <= image.shape[0] + 1
+    assert detector.input_size == (256, 192)
+    assert detector.plate_scale.find_scale((640, 480), detector.input_size) == 0.4  # the finding view is 256x192
+    assert detector.pipeline()({"img": image, "img_id": 0})["inputs"].shape[-2:] == (480, 640)  # run as given
+    detector.configure_test(size=(160, 120), rpn_nms_pre=77, roi_sampling_ratio=2)
+    assert detector.plate_scale.find_scale((640, 480), detector.input_size) == 0.3  # never below the finding scale
     assert cfg.rpn.nms_pre == 77
     extractors = (detector.model.roi_head.bbox_roi_extractor, detector.model.roi_head.mask_roi_extractor)
     assert {layer.sampling_ratio for e in extractors for layer in e.roi_layers} == {2}
-    assert 0 < len(detector.detect(image)) <= 5
+    assert len(detector.detect(image)) > 0
 
 
 def test_masks_for_chosen_classes_only_keep_the_detections(trained, tiny_dataset: Path) -> None:
@@ -241,3 +268,61 @@ def test_second_look_gives_each_glyph_the_classifier_classes() -> None:
         ("b", 0.135, (0.0, 0.0, 10.0, 20.0)),  # a second class above the threshold stays (grammar)
     ]  # "3" (0.045) is below the threshold
     assert second_look([objects[3]], probabilities) == [objects[3]]
+
+
+def test_detector_looks_again_at_plates_far_from_the_reading_scale(trained) -> None:
+    """Which boards get a second look: too small or too large at the finding scale, by shape."""
+    import numpy as np
+
+    from alpr.model.detector import DetectedObject, Detector
+
+    detector = Detector(str(trained.checkpoint))
+    empty = np.zeros((0, 0), bool)
+    found = [
+        DetectedObject("r_board", 0.9, (100.0, 100.0, 130.0, 122.0), empty),  # 30 px: too small
+        DetectedObject("r_board", 0.8, (400.0, 100.0, 500.0, 175.0), empty),  # 100 px: readable as found
+        DetectedObject("l_board", 0.7, (0.0, 300.0, 600.0, 400.0), empty),  # 600 px long: too large
+        DetectedObject("r_board", 0.1, (700.0, 100.0, 710.0, 108.0), empty),  # too weak to start a plate
+    ]
+    crops = detector._crops(found, (1000, 500), view_scale=1.0)
+    assert len(crops) == 2
+    (region, own, factor), (region2, own2, factor2) = crops
+    assert factor == 96.0 / 30.0 and region == (85, 89, 145, 133) and own == (92.5, 94.5, 137.5, 127.5)
+    assert factor2 == 180.0 / 600.0 and region2 == (0, 250, 900, 450)  # clipped to the photo
+    assert detector._crops(found, (1000, 500), view_scale=0.25)[1][2] == 96.0 / 100.0  # 100 px is 25 there
+
+
+def test_detector_finds_on_a_reduced_view_and_reads_crops_at_full_resolution(trained, tiny_dataset: Path) -> None:
+    """The cascade's plumbing with the real model: an untrained model finds no boards, so the
+    finding view gets one added (a 40 px board there: 133 px in the photo, too small to read);
+    its crop then goes through the real model and comes back in photo pixels."""
+    import cv2
+    import numpy as np
+
+    from alpr.model.detector import DetectedObject, Detector
+
+    detector = Detector(str(trained.checkpoint), score_threshold=0.0)
+    small = cv2.imread(str(next((tiny_dataset / "images").glob("*.jpg"))))
+    photo = cv2.resize(small, (1920, 1440))
+    seen = []
+    infer = detector.infer
+
+    def infer_with_a_board(image):
+        seen.append(image.shape[:2])
+        out = infer(image)
+        if len(seen) == 1:
+            mask = np.ones((22, 42), bool)
+            out.append(DetectedObject("r_board", 0.9, (100.0, 200.0, 140.0, 220.0), mask, (99, 199)))
+        return out
+
+    detector.infer = infer_with_a_board
+    objects = detector.detect(photo)
+    assert seen[0] == (432, 576)  # the finding view: 1920x1440 at the finding scale 0.3
+    # the board is 133.3 px wide in the photo; the crop (board + half its size around) at 96 / 133.3
+    assert len(seen) == 2 and abs(seen[1][1] - round(2 * 133.3 * 0.72)) <= 3
+    region = (333.3 - 33.3, 666.7 - 16.7, 466.7 + 33.3, 733.3 + 16.7)  # the board's own region, photo pixels
+    inside = [o for o in objects if region[0] <= (o.bbox[0] + o.bbox[2]) / 2 <= region[2]
+              and region[1] <= (o.bbox[1] + o.bbox[3]) / 2 <= region[3]]
+    assert inside and not any(o.label == "r_board" and o.score == 0.9 for o in objects)  # replaced by the crop's
+    assert all(0 <= o.bbox[0] and o.bbox[2] <= 1921 and o.bbox[3] <= 1441 for o in objects)
+    assert max(o.mask.size for o in objects) < 1920 * 1440 / 4  # masks of boxes, not of the photo

@@ -58,3 +58,29 @@ def test_board_wider_than_window_widens_it_and_small_images_are_kept_whole() -> 
     assert x2 - x1 == pytest.approx(440)
     small = BoardCrop(crop_size=(320, 256)).transform(_results([("r_board", (10.0, 10.0, 100.0, 60.0))], size=(240, 300)))
     assert small["img"].shape[:2] == (240, 300) and len(small["gt_bboxes_labels"]) == 1
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_plate_scale_resize_reads_at_the_reading_scale_or_finds_at_the_finding_scale(seed: int) -> None:
+    """A 4K photo with one 300 px regular plate comes out either with that board at the reading
+    width, or as the photo's finding view; glyphs too small to read there are dropped."""
+    from alpr.model.plate_scale import PlateScale
+    from alpr.model.transforms import PlateScaleResize
+
+    np.random.seed(seed)
+    board = (1000.0, 800.0, 1300.0, 1030.0)  # 300 px wide
+    glyph = (1020.0, 820.0, 1060.0, 880.0)  # 60 px high
+    resize = PlateScaleResize(fit_size=(384, 288), read_fraction=0.5, jitter=0.0)
+    out = resize.transform(_results([("r_board", board), ("1", glyph)], size=(2160, 3840)))
+    h, w = out["img"].shape[:2]
+    factor = w / 3840
+    assert abs(h / 2160 - factor) < 0.01 and out["gt_masks"].width == w
+    boxes = out["gt_bboxes"].numpy()
+    lo, hi = PlateScale().read_width["regular"]
+    if lo - 1 <= boxes[0, 2] - boxes[0, 0] <= hi + 1:  # reading: the glyph is 60 * factor >= 12 px high
+        assert len(boxes) == 2
+    else:  # finding: 4K fitted into 384x288 is below the finding scale 0.3, which wins
+        assert abs(factor - 0.3) < 1e-3
+        assert len(boxes) == 2  # the glyph is 18 px high there, still kept
+    tiny = resize.transform(_results([("r_board", board), ("1", (1020.0, 820.0, 1030.0, 835.0))], size=(2160, 3840)))
+    assert [category_id("r_board") - 1] == list(tiny["gt_bboxes_labels"])  # a 15 px glyph becomes < 7 px: dropped

@@ -1,4 +1,10 @@
-"""Build a detector from a checkpoint file alone and run it on images."""
+"""Build a detector from a checkpoint file alone and run it on photos of any size.
+
+``Detector.detect`` reads every plate at the pixel scale the model was trained on
+(``alpr/model/plate_scale.py``): it finds boards on a reduced view of the photo, then looks
+again at each board that is not at the reading scale there, on a crop of the full-resolution
+photo; everything comes back in photo coordinates. Serving, evaluation and tuning all call it.
+"""
 
 from __future__ import annotations
 
@@ -8,42 +14,80 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from alpr.classes import GLYPHS
+from alpr.boxes import Box, greedy_groups, iou_above, union_box
+from alpr.classes import BOARD_CLASSES, GLYPHS
 from alpr.model.checkpoint import Checkpoint, load_checkpoint
 from alpr.model.glyph_classifier import GlyphClassifier
-from alpr.boxes import greedy_groups, iou_above
-from alpr.postprocess import GLYPH_GROUP_IOU, Detection
+from alpr.model.plate_scale import PlateScale
+from alpr.postprocess import GLYPH_GROUP_IOU, Detection, ReadOptions, group_boards
+
+#: at most this many boards per photo are looked at again (bounds the time of one photo)
+MAX_CROPS = 8
 
 
 @dataclass
 class DetectedObject:
-    """One detection with its full-image binary mask."""
+    """One detection. Its mask covers its box only (photos reach 4K: a full-photo mask per
+    detection would cost megabytes each); ``mask_origin`` is the mask's top-left photo pixel."""
 
     label: str
     score: float
-    bbox: tuple[float, float, float, float]
-    mask: np.ndarray  # HxW bool
+    bbox: Box
+    mask: np.ndarray  # bool, the pixels of the box region
+    mask_origin: tuple[int, int] = (0, 0)
+
+    @classmethod
+    def from_image_mask(cls, label: str, score: float, bbox: Box, mask: np.ndarray) -> "DetectedObject":
+        """From a mask the size of the whole image (what mmdet gives): keep the box region."""
+        x0, y0, x1, y1 = _pixel_box(bbox, mask.shape[1], mask.shape[0])
+        return cls(label, score, bbox, np.ascontiguousarray(mask[y0:y1, x0:x1], dtype=bool), (x0, y0))
+
+    def image_mask(self, width: int, height: int) -> np.ndarray:
+        """The mask as a whole-image (height x width) array."""
+        out = np.zeros((height, width), bool)
+        x0, y0 = self.mask_origin
+        h, w = self.mask.shape
+        out[y0:y0 + h, x0:x0 + w] = self.mask[:max(0, height - y0), :max(0, width - x0)]
+        return out
 
     def outline(self, epsilon: float = 1.0) -> tuple[tuple[float, float], ...] | None:
-        """The mask's largest outer contour, simplified; None for an empty mask.
-
-        Traced inside the box only (masks are full-image sized; this is ~20x less work)."""
-        h, w = self.mask.shape
-        x1, y1 = max(int(np.floor(self.bbox[0])) - 1, 0), max(int(np.floor(self.bbox[1])) - 1, 0)
-        x2, y2 = min(int(np.ceil(self.bbox[2])) + 2, w), min(int(np.ceil(self.bbox[3])) + 2, h)
-        crop = np.ascontiguousarray(self.mask[y1:y2, x1:x2], dtype=np.uint8)
-        if crop.size == 0:
+        """The mask's largest outer contour, simplified; None for an empty mask."""
+        if self.mask.size == 0:
             return None
-        contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        contours, _ = cv2.findContours(self.mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         if not contours:
             return None
         contour = cv2.approxPolyDP(max(contours, key=cv2.contourArea), epsilon, True).reshape(-1, 2)
         if len(contour) < 3:
             return None
-        return tuple((float(x + x1), float(y + y1)) for x, y in contour)
+        x0, y0 = self.mask_origin
+        return tuple((float(x + x0), float(y + y0)) for x, y in contour)
 
     def to_detection(self, with_outline: bool = True) -> Detection:
         return Detection(self.label, self.score, self.bbox, self.outline() if with_outline else None)
+
+    def mapped(self, scale: tuple[float, float], offset: tuple[float, float], size: tuple[int, int]) -> "DetectedObject":
+        """The detection in another image's pixels: ``x * scale + offset``; that image is
+        ``size`` (width, height)."""
+        (sx, sy), (dx, dy) = scale, offset
+        x1, y1, x2, y2 = self.bbox
+        bbox = (x1 * sx + dx, y1 * sy + dy, x2 * sx + dx, y2 * sy + dy)
+        nx0, ny0, nx1, ny1 = _pixel_box(bbox, *size)
+        ox, oy = self.mask_origin
+        if self.mask.size == 0 or nx1 <= nx0 or ny1 <= ny0:
+            return DetectedObject(self.label, self.score, bbox, np.zeros((max(ny1 - ny0, 0), max(nx1 - nx0, 0)), bool),
+                                  (nx0, ny0))
+        # pixel centres: (i + 0.5) maps to (i + 0.5) * s + d, in each mask's own index frame
+        m = np.array([[sx, 0, (ox + 0.5) * sx + dx - nx0 - 0.5], [0, sy, (oy + 0.5) * sy + dy - ny0 - 0.5]], np.float32)
+        warped = cv2.warpAffine(self.mask.astype(np.uint8) * 255, m, (nx1 - nx0, ny1 - ny0), flags=cv2.INTER_LINEAR)
+        return DetectedObject(self.label, self.score, bbox, warped > 127, (nx0, ny0))
+
+
+def _pixel_box(bbox: Box, width: int, height: int) -> tuple[int, int, int, int]:
+    """The whole pixels around a box (one more on each side), clipped to the image."""
+    x1, y1, x2, y2 = bbox
+    return (min(max(int(np.floor(x1)) - 1, 0), width), min(max(int(np.floor(y1)) - 1, 0), height),
+            max(min(int(np.ceil(x2)) + 2, width), 0), max(min(int(np.ceil(y2)) + 2, height), 0))
 
 
 #: at most this many classes per glyph come out of the second look
@@ -98,6 +142,12 @@ class Detector:
         self.score_threshold = 0.0 if score_threshold is None else score_threshold
         glyphs = self.checkpoint.glyphs
         self.glyph_classifier = GlyphClassifier(glyphs) if glyphs is not None and second_look else None
+        self.plate_scale = PlateScale.model_validate(cfg.get("plate_scale") or {})
+        #: (width, height) the finding view fits into: the model config's test-time Resize
+        self.input_size: tuple[int, int] = tuple(next(t["scale"] for t in pipeline if t["type"] == "Resize"))
+        #: how boards are grouped into plates when choosing what to look at again: boards found
+        #: far from the reading scale score lower, so weaker ones count (recall first)
+        self.read_options = ReadOptions(board_threshold=0.2)
         self._pipeline: Callable[[dict], dict] | None = None
 
     def configure_test(
@@ -112,7 +162,8 @@ class Detector:
     ) -> None:
         """Change the test-time levers (benchmarks measure each): score threshold, proposals
         kept after the RPN, detections kept, the (width, height) scenes are resized to, the
-        RPN's candidates per level before its NMS, RoIAlign's points per bin (0: adaptive)."""
+        RPN's candidates per level before its NMS, RoIAlign's points per bin (0: adaptive).
+        ``size`` is the size the finding view fits into (``PlateScale.find_scale``)."""
         test_cfg = self.model.test_cfg
         if score_threshold is not None:
             test_cfg.rcnn.score_thr = self.score_threshold = score_threshold
@@ -129,25 +180,50 @@ class Detector:
         if max_detections is not None:
             test_cfg.rcnn.max_per_img = max_detections
         if size is not None:
-            for t in self.model.cfg.test_dataloader.dataset.pipeline:
-                if t["type"] == "Resize":
-                    t["scale"] = tuple(size)
-            self._pipeline = None
+            self.input_size = (int(size[0]), int(size[1]))
 
     def pipeline(self) -> Callable[[dict], dict]:
-        """The test pipeline (resize, pack) for in-memory images, built once: mmdet's
-        ``inference_detector`` otherwise copies the whole config and rebuilds it per image."""
+        """The test pipeline for in-memory images that are already at the scale to run at
+        (``detect`` resizes them itself), built once: mmdet's ``inference_detector`` otherwise
+        copies the whole config and rebuilds it per image."""
         if self._pipeline is None:
             from mmcv.transforms import Compose
             from mmdet.utils import get_test_pipeline_cfg
 
             steps = get_test_pipeline_cfg(self.model.cfg.copy())
             steps[0].type = "mmdet.LoadImageFromNDArray"
+            steps = [dict(type="Resize", scale_factor=1.0, keep_ratio=True) if t["type"] == "Resize" else t
+                     for t in steps]
             self._pipeline = Compose(steps)
         return self._pipeline
 
     def detect(self, image: np.ndarray) -> list[DetectedObject]:
-        """Detections on one BGR image (HxWx3 uint8), in its own pixel coordinates."""
+        """Detections on one BGR photo (HxWx3 uint8) of any size, in its own pixel coordinates.
+
+        Boards are found on a view of the photo at ``PlateScale.find_scale``; each plate whose
+        boards are not at the reading scale there is detected again on a crop of the photo
+        that brings it to that scale, and its detections replace the view's around it."""
+        height, width = image.shape[:2]
+        view, scale = _resized(image, self.plate_scale.find_scale((width, height), self.input_size))
+        found = [o.mapped(scale, (0.0, 0.0), (width, height)) for o in self.infer(view)]
+        objects = found
+        crops = self._crops(found, (width, height), 1.0 / scale[0])
+        if crops:
+            objects = [o for o in found if not any(_inside(o.bbox, own) for _, own, _ in crops)]
+            for region, own, factor in crops:
+                x1, y1, x2, y2 = region
+                patch, patch_scale = _resized(image[y1:y2, x1:x2], factor)
+                for o in self.infer(patch):
+                    o = o.mapped(patch_scale, (x1, y1), (width, height))
+                    if _inside(o.bbox, own):
+                        objects.append(o)
+        if self.glyph_classifier is not None:
+            classifier = self.glyph_classifier
+            objects = second_look(objects, lambda boxes: classifier.probabilities(image, boxes), self.score_threshold)
+        return sorted(objects, key=lambda o: -o.score)
+
+    def infer(self, image: np.ndarray) -> list[DetectedObject]:
+        """The model's detections on ``image`` as it is (no resize), above the score threshold."""
         import torch
         from mmdet.apis import inference_detector
 
@@ -159,14 +235,49 @@ class Detector:
         scores = inst.scores[keep].cpu().numpy()
         labels = inst.labels[keep].cpu().numpy()
         masks = inst.masks[keep].cpu().numpy() if "masks" in inst else np.zeros((len(scores), *image.shape[:2]), bool)
-        objects = [
-            DetectedObject(self.classes[int(c)], float(s), tuple(float(v) for v in b), m.astype(bool, copy=False))
+        return [
+            DetectedObject.from_image_mask(self.classes[int(c)], float(s), tuple(float(v) for v in b), m)
             for b, s, c, m in zip(bboxes, scores, labels, masks)
         ]
-        if self.glyph_classifier is not None:
-            classifier = self.glyph_classifier
-            objects = second_look(objects, lambda boxes: classifier.probabilities(image, boxes), self.score_threshold)
-        return objects
+
+    def _crops(self, found: list[DetectedObject], size: tuple[int, int], view_scale: float
+               ) -> list[tuple[tuple[int, int, int, int], Box, float]]:
+        """The plates to look at again: (photo region to crop, the plate's own region whose
+        detections count, scale bringing the plate to the reading scale), strongest first.
+        ``view_scale``: photo pixels to the finding view's pixels."""
+        width, height = size
+        ps = self.plate_scale
+        boards = [o for o in found if o.label in BOARD_CLASSES and o.score >= self.read_options.fragment_threshold]
+        crops = []
+        for group in group_boards(boards, self.read_options)[:MAX_CROPS]:
+            shape = BOARD_CLASSES[group[0].label]
+            x1, y1, x2, y2 = union_box(o.bbox for o in group)
+            w, h = max(x2 - x1, 1.0), max(y2 - y1, 1.0)
+            if ps.readable(shape, w * view_scale):
+                continue
+            m = ps.crop_margin
+            region = (max(int(x1 - m * w), 0), max(int(y1 - m * h), 0),
+                      min(int(np.ceil(x2 + m * w)), width), min(int(np.ceil(y2 + m * h)), height))
+            own = (x1 - 0.25 * w, y1 - 0.25 * h, x2 + 0.25 * w, y2 + 0.25 * h)
+            crops.append((region, own, ps.target_width[shape] / w))
+        return crops
+
+
+def _resized(image: np.ndarray, scale: float) -> tuple[np.ndarray, tuple[float, float]]:
+    """``image`` resized by ``scale`` (area-averaged when shrinking), and the (x, y) factors
+    from its pixels back to the original's (sizes are whole pixels, so they differ slightly)."""
+    height, width = image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if size == (width, height):
+        return image, (1.0, 1.0)
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, size, interpolation=interpolation), (width / size[0], height / size[1])
+
+
+def _inside(box: Box, region: Box) -> bool:
+    """Whether the box's centre lies in ``region``."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]
 
 
 def second_look(
@@ -195,5 +306,5 @@ def second_look(
             score = strength * float(p[c])
             if rank >= GLYPH_CLASSES_KEPT or (rank > 0 and score < max(score_threshold, 1e-3)):
                 break
-            out.append(DetectedObject(GLYPHS[c], score, lead.bbox, lead.mask))
+            out.append(DetectedObject(GLYPHS[c], score, lead.bbox, lead.mask, lead.mask_origin))
     return sorted(out, key=lambda o: -o.score)

@@ -12,7 +12,8 @@ from pycocotools import mask as mask_utils
 from pydantic import BaseModel
 from tqdm import tqdm
 
-from alpr.metrics import coco_from_dict, coco_map, dv_map, plate_metrics
+from alpr.metrics import coco_from_dict, coco_map, dv_map
+from alpr.metrics.plate_rate import bucketed_metrics, metrics_of, plate_outcomes
 from alpr.model.detector import DetectedObject, Detector
 from alpr.postprocess import PlateReading, ReadOptions, read_plates
 
@@ -33,13 +34,19 @@ class EvaluationReport(BaseModel):
     exact_plates: int
     latency_p50_ms: float
     latency_p95_ms: float
+    #: EIR, plate precision and counts per photo size ("1920x1080": long side nearest 1920) and
+    #: per plate width ("80-120px": true board width in photo pixels)
+    by_photo_size: dict[str, dict[str, float]] = {}
+    by_plate_width: dict[str, dict[str, float]] = {}
 
 
-def detections_to_results(image_id: int, objects: list[DetectedObject], classes: list[str]) -> list[dict]:
-    """COCO result records (RLE masks) for pycocotools and dv-mAP."""
+def detections_to_results(
+    image_id: int, objects: list[DetectedObject], classes: list[str], image_size: tuple[int, int]
+) -> list[dict]:
+    """COCO result records (RLE masks of the whole (width, height) image) for pycocotools and dv-mAP."""
     out = []
     for obj in objects:
-        rle = mask_utils.encode(np.asfortranarray(obj.mask.astype(np.uint8)))
+        rle = mask_utils.encode(np.asfortranarray(obj.image_mask(*image_size).astype(np.uint8)))
         rle["counts"] = rle["counts"].decode()
         x1, y1, x2, y2 = obj.bbox
         out.append({"image_id": image_id, "category_id": classes.index(obj.label) + 1,
@@ -53,17 +60,20 @@ def read_detected_plates(objects: list[DetectedObject], options: ReadOptions = R
 
 
 def score_image(
-    image_id: int, objects: list[DetectedObject], classes: list[str], options: ReadOptions = ReadOptions()
+    image_id: int, objects: list[DetectedObject], classes: list[str], image_size: tuple[int, int],
+    options: ReadOptions = ReadOptions(),
 ) -> tuple[list[dict], list[PlateReading]]:
-    """One image's COCO result records and plate readings (what the metrics need)."""
-    return detections_to_results(image_id, objects, classes), read_detected_plates(objects, options)
+    """One (width, height) image's COCO result records and plate readings (what the metrics need)."""
+    return detections_to_results(image_id, objects, classes, image_size), read_detected_plates(objects, options)
 
 
-def summarize(gt, results: list[dict], readings: dict[int, list[PlateReading]]) -> dict[str, float | int]:
+def summarize(gt, results: list[dict], readings: dict[int, list[PlateReading]]) -> dict[str, float | int | dict]:
     """All metrics of a split from its result records and readings."""
     bbox = coco_map(gt, results, "bbox")
     segm = coco_map(gt, results, "segm")
-    plates = plate_metrics(gt, readings)
+    outcomes = plate_outcomes(gt, readings)
+    plates = metrics_of(outcomes)
+    buckets = bucketed_metrics(gt, outcomes)
     return {
         "bbox_mAP": bbox["mAP"],
         "bbox_mAP50": bbox["mAP50"],
@@ -76,6 +86,8 @@ def summarize(gt, results: list[dict], readings: dict[int, list[PlateReading]]) 
         "true_plates": plates.true_plates,
         "predicted_plates": plates.predicted_plates,
         "exact_plates": plates.exact,
+        "by_photo_size": buckets["photo_size"],
+        "by_plate_width": buckets["plate_width"],
     }
 
 
@@ -94,7 +106,8 @@ def evaluate_detector(
         started = time.perf_counter()
         objects = detector.detect(pixels)
         latencies.append((time.perf_counter() - started) * 1000)
-        image_results, readings[image["id"]] = score_image(image["id"], objects, detector.classes, options)
+        size = (pixels.shape[1], pixels.shape[0])
+        image_results, readings[image["id"]] = score_image(image["id"], objects, detector.classes, size, options)
         results += image_results
     return EvaluationReport(
         split=split,

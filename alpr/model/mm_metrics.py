@@ -30,16 +30,17 @@ class PlateReadingMetric(BaseMetric):
             pred = sample["pred_instances"]
             masks = pred["masks"].detach().cpu().numpy().astype(bool)
             objects = [
-                DetectedObject(CLASS_NAMES[int(c)], float(s), tuple(float(v) for v in b), m)
+                DetectedObject.from_image_mask(CLASS_NAMES[int(c)], float(s), tuple(float(v) for v in b), m)
                 for b, s, c, m in zip(pred["bboxes"].cpu().numpy(), pred["scores"].cpu().numpy(),
                                       pred["labels"].cpu().numpy(), masks)
                 if float(s) >= 0.3
             ]
-            results, readings = score_image(sample["img_id"], objects, list(CLASS_NAMES))
+            height, width = sample["ori_shape"]
+            results, readings = score_image(sample["img_id"], objects, list(CLASS_NAMES), (width, height))
             self.results.append((sample["img_id"], results, readings))
 
     def compute_metrics(self, results: list) -> dict[str, float]:
         gt = COCO(self.ann_file)
         records = [r for _, image_results, _ in results for r in image_results]
         readings = {image_id: plates for image_id, _, plates in results}
-        return {k: float(v) for k, v in summarize(gt, records, readings).items()}
+        return {k: float(v) for k, v in summarize(gt, records, readings).items() if not isinstance(v, dict)}

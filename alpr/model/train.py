@@ -41,7 +41,9 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
     cfg.visualizer.name = f"visualizer-{run_id}"
     cfg.default_hooks.checkpoint = None  # our own checkpoint below; none of mmengine's pickles
     validate = params.validate_at_end
-    cfg.train_cfg.val_interval = params.max_iters + 1  # validate once, explicitly, after training
+    # validate once, explicitly, after training (mmengine's loop would also validate at its last
+    # iteration whatever the interval: val_begin past the end stops that)
+    cfg.train_cfg.val_interval = cfg.train_cfg.val_begin = params.max_iters + 1
     started = time.perf_counter()
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -25,7 +25,8 @@ class TrainParams(BaseModel):
     lr: float | None = Field(None, gt=0)
     weight_decay: float | None = Field(None, ge=0)
     warmup_iters: int | None = Field(None, ge=0)
-    image_size: tuple[int, int] | None = None  # (width, height) the scene is resized to
+    #: (width, height) a photo's finding view fits into (alpr/model/plate_scale.py)
+    image_size: tuple[int, int] | None = None
     #: (width, height) of the training window around one plate (BoardCrop)
     train_crop: tuple[int, int] | None = None
     embed_dims: int | None = Field(None, ge=8)  # backbone width
@@ -104,6 +105,8 @@ def build_config(params: TrainParams, data_root: str, work_dir: str):
         for t in pipeline:
             if t["type"] == "Resize":
                 t["scale"] = tuple(params.image_size)
+            if t["type"] == "PlateScaleResize":
+                t["fit_size"] = tuple(params.image_size)
             if t["type"] == "BoardCrop" and params.train_crop is not None:
                 t["crop_size"] = tuple(params.train_crop)
 

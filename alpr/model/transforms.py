@@ -2,17 +2,19 @@
 
 Training on 2 CPU cores is bound by the number of pixels the backbone sees; most pixels of a
 scene are background. ``BoardCrop`` trains on a window around one plate instead of the whole
-scene: ~2.4x the iterations per CPU minute at 320x256 out of 512x384 (measured in README).
+scene: ~2.4x the iterations per CPU minute at 320x256 out of 512x384 (docs/results.md).
+``PlateScaleResize`` brings photos of any size to the scales the detector reads and finds at.
 The network is fully convolutional, so it still runs on whole scenes at test time.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from mmdet.datasets.transforms import RandomCrop
+from mmdet.datasets.transforms import RandomCrop, Resize
 from mmdet.registry import TRANSFORMS
 
 from alpr.classes import BOARD_CLASSES, CLASS_NAMES
+from alpr.model.plate_scale import PlateScale
 
 
 @TRANSFORMS.register_module()
@@ -76,3 +78,50 @@ def _select(results: dict, keep: np.ndarray) -> None:
         results["gt_ignore_flags"] = results["gt_ignore_flags"][keep]
     if results.get("gt_masks") is not None:
         results["gt_masks"] = results["gt_masks"][np.flatnonzero(keep)]
+
+
+@TRANSFORMS.register_module()
+class PlateScaleResize(Resize):
+    """Resize a training photo to one of the two scales the detector works at
+    (``alpr/model/plate_scale.py``), whatever the photo's own size:
+
+    - reading (probability ``read_fraction``): a randomly chosen board gets a width drawn from
+      its shape's reading range, as the crops of ``Detector.detect`` bring plates to;
+    - finding: the photo's finding view (fitted into ``fit_size``, never below the finding
+      scale), jittered by up to ``jitter``, as ``Detector.detect`` first sees a photo.
+
+    Glyphs and number areas left smaller than ``min_part_height`` pixels, and boards narrower
+    than ``min_board_width``, are dropped: nothing reads them at that size."""
+
+    def __init__(self, fit_size: tuple[int, int], read_fraction: float = 0.6, jitter: float = 0.3,
+                 min_part_height: float = 7.0, min_board_width: float = 14.0, plate_scale: dict | None = None) -> None:
+        super().__init__(scale_factor=1.0, keep_ratio=True)
+        self.fit_size = tuple(fit_size)
+        self.read_fraction = read_fraction
+        self.jitter = jitter
+        self.min_part_height = min_part_height
+        self.min_board_width = min_board_width
+        self.plate_scale = PlateScale.model_validate(plate_scale or {})
+        self.boards = {CLASS_NAMES.index(name): shape for name, shape in BOARD_CLASSES.items()}
+
+    def transform(self, results: dict) -> dict:
+        height, width = results["img"].shape[:2]
+        boxes = results["gt_bboxes"].numpy()
+        labels = results["gt_bboxes_labels"]
+        boards = [i for i, label in enumerate(labels) if int(label) in self.boards]
+        if boards and np.random.rand() < self.read_fraction:
+            i = boards[np.random.randint(len(boards))]
+            lo, hi = self.plate_scale.read_width[self.boards[int(labels[i])]]
+            factor = np.random.uniform(lo, hi) / max(boxes[i, 2] - boxes[i, 0], 1.0)
+        else:
+            factor = self.plate_scale.find_scale((width, height), self.fit_size)
+            factor *= np.random.uniform(1 - self.jitter, 1 + self.jitter)
+        self.scale, self.scale_factor = None, float(np.clip(factor, 0.05, 4.0))
+        self.interpolation = "area" if self.scale_factor < 1 else "bilinear"  # no aliasing when shrinking
+        results = super().transform(results)
+        boxes = results["gt_bboxes"].numpy()
+        is_board = np.isin(results["gt_bboxes_labels"], list(self.boards))
+        keep = np.where(is_board, boxes[:, 2] - boxes[:, 0] >= self.min_board_width,
+                        boxes[:, 3] - boxes[:, 1] >= self.min_part_height)
+        _select(results, keep)
+        return results

@@ -42,17 +42,20 @@ class Scene:
 
 def render_scene(rng: np.random.Generator, options: SynthOptions) -> Scene:
     """One annotated image; deterministic for a given generator state."""
-    height, width = options.image_height, options.image_width
+    width, height = _photo_size(rng, options)
     image = random_background(rng, width, height)
     lo, hi = options.plates_per_image
     wanted = int(rng.integers(lo, hi + 1))
+    closeup = options.closeup_fraction > 0 and rng.random() < options.closeup_fraction
+    if closeup:
+        wanted = min(wanted, 1)
     shapes: list[PlacedShape] = []
     plates: list[PlacedPlate] = []
     occupied: list[tuple[float, float, float, float]] = []
     for _ in range(wanted):
         shape: PlateShape = PLATE_SHAPES[int(rng.random() < options.long_fraction)]
         drawing = draw_plate(shape, random_plate_text(rng), rng)
-        homography = _place(drawing, rng, options, occupied)
+        homography = _place(drawing, rng, options, occupied, (width, height), closeup)
         if homography is None:
             continue  # no free room left in this image: draw fewer plates, never overlap
         plate_index = len(plates)
@@ -67,6 +70,15 @@ def render_scene(rng: np.random.Generator, options: SynthOptions) -> Scene:
             shapes.append(PlacedShape(label, mapped.astype(float).tolist(), plate_index))
     image = _degrade(image, rng, options)
     return Scene(image=image, shapes=shapes, plates=plates)
+
+
+def _photo_size(rng: np.random.Generator, options: SynthOptions) -> tuple[int, int]:
+    """(width, height) of the next photo: one of the options' sizes, maybe turned portrait."""
+    weights = np.asarray(options.image_size_weights or [1.0] * len(options.image_sizes), float)
+    width, height = options.image_sizes[int(rng.choice(len(weights), p=weights / weights.sum()))]
+    if options.portrait_fraction > 0 and rng.random() < options.portrait_fraction:
+        width, height = height, width
+    return int(width), int(height)
 
 
 def random_background(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
@@ -105,16 +117,23 @@ def _place(
     rng: np.random.Generator,
     options: SynthOptions,
     occupied: list[tuple[float, float, float, float]],
+    image_size: tuple[int, int],
+    closeup: bool = False,
     attempts: int = 40,
 ) -> np.ndarray | None:
-    """A homography putting the plate fully inside the image and clear of other plates."""
+    """A homography putting the plate fully inside the image and clear of other plates: as
+    wide as ``regular_width`` says (long plates wider), or, for a close-up, as a fraction
+    ``closeup_width`` of the photo's width."""
     pw, ph = drawing.size
-    iw, ih = options.image_width, options.image_height
+    iw, ih = image_size
     src = _box_corners((0.0, 0.0, float(pw), float(ph)))
     for _ in range(attempts):
-        target_w = rng.uniform(*options.regular_width)
-        if drawing.shape == "long":
-            target_w *= LONG_WIDTH_FACTOR
+        if closeup:
+            target_w = rng.uniform(*options.closeup_width) * iw
+        else:
+            target_w = rng.uniform(*options.regular_width)
+            if drawing.shape == "long":
+                target_w *= LONG_WIDTH_FACTOR
         scale = min(target_w / pw, (iw - 8) / pw, (ih - 8) / ph)
         angle = np.deg2rad(rng.uniform(-options.max_rotation_deg, options.max_rotation_deg))
         rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
@@ -135,12 +154,18 @@ def _place(
 
 
 def _composite(image: np.ndarray, plate: np.ndarray, homography: np.ndarray) -> None:
+    """Warp the plate into the image, touching only the pixels around it (photos reach 4K)."""
     h, w = image.shape[:2]
-    warped = cv2.warpPerspective(plate, homography, (w, h), flags=cv2.INTER_AREA)
-    alpha = cv2.warpPerspective(
-        np.ones(plate.shape[:2], np.float32), homography, (w, h), flags=cv2.INTER_LINEAR
-    )[..., None]
-    image[:] = (image * (1.0 - alpha) + warped * alpha).astype(np.uint8)
+    ph, pw = plate.shape[:2]
+    corners = cv2.perspectiveTransform(_box_corners((0.0, 0.0, float(pw), float(ph)))[None], homography)[0]
+    x1, y1 = np.maximum(np.floor(corners.min(axis=0)).astype(int) - 2, 0)
+    x2, y2 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + 2, [w, h])
+    shifted = np.array([[1, 0, -x1], [0, 1, -y1], [0, 0, 1]], float) @ homography
+    size = (int(x2 - x1), int(y2 - y1))
+    warped = cv2.warpPerspective(plate, shifted, size, flags=cv2.INTER_AREA)
+    alpha = cv2.warpPerspective(np.ones(plate.shape[:2], np.float32), shifted, size, flags=cv2.INTER_LINEAR)[..., None]
+    region = image[y1:y2, x1:x2]
+    region[:] = (region * (1.0 - alpha) + warped * alpha).astype(np.uint8)
 
 
 def _degrade(image: np.ndarray, rng: np.random.Generator, options: SynthOptions) -> np.ndarray:
@@ -151,8 +176,8 @@ def _degrade(image: np.ndarray, rng: np.random.Generator, options: SynthOptions)
     out = image.astype(np.float32)
     out = out * rng.uniform(0.75, 1.2) + rng.uniform(-25, 25)  # contrast, brightness
     if rng.random() < options.noise_probability and options.max_noise_std > 0:
-        out += rng.normal(0.0, rng.uniform(1.0, options.max_noise_std), out.shape)
-    return np.clip(out, 0, 255).astype(np.uint8)
+        out += rng.standard_normal(out.shape, dtype=np.float32) * np.float32(rng.uniform(1.0, options.max_noise_std))
+    return np.clip(out, 0, 255, out=out).astype(np.uint8)
 
 
 def _board_quad(drawing: PlateDrawing, homography: np.ndarray) -> np.ndarray:

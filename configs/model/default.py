@@ -27,14 +27,16 @@ model = dict(
         rpn=dict(nms_pre=600, max_per_img=200),
         rcnn=dict(score_thr=0.1, max_per_img=100)))
 
-# Scenes at 384x288 (glyphs 14-30 px high): as accurate as 512x384 and ~30 % faster to run
-# (docs/results.md). Train on a 240x192 window around one plate, not the whole scene: the
-# backbone's cost follows the pixel count (alpr/model/transforms.py). Test time sees whole scenes.
+# Photos are found at 384x288 (never below the finding scale of alpr/model/plate_scale.py) and
+# plates read at the reading scale (boards 62-135 px wide, long ones 118-250: glyphs 14-35 px
+# high): as accurate as 512x384 scenes and ~30 % faster to run (docs/results.md). Training
+# resizes each photo to one of the two scales and takes a 240x192 window around one plate, not
+# the whole photo: the backbone's cost follows the pixel count (alpr/model/transforms.py).
 image_size = (384, 288)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='Resize', scale=image_size, keep_ratio=True),
+    dict(type='PlateScaleResize', fit_size=image_size),
     dict(type='BoardCrop', crop_size=(240, 192)),
     dict(type='PhotoMetricDistortion'),
     dict(type='PackDetInputs'),

@@ -1,0 +1,43 @@
+"""The pixel scale at which the model reads plates, and how a photo of any size reaches it.
+
+The detector learns glyphs at one scale: boards of a given width range in its input pixels.
+A photo much larger than the training scenes (a 1080p or 4K camera frame) shrunk to the
+model's input size brings its plates far below that scale; a close-up brings them far above.
+So reading is a cascade: find boards on a view of the photo reduced to the model's input size
+(but never below ``find_min_scale``, so the smallest plates stay findable), then read every
+board that is not at the reading scale there again, from a crop of the full-resolution
+photo resized so that the board has the ``target_width`` of its shape.
+
+Training uses the same numbers (``PlateScaleResize``): windows at the reading scale, and
+whole-photo views at the finding scale. A model config may override them with a top-level
+``plate_scale = dict(...)``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class PlateScale(BaseModel):
+    #: the finding view is the photo fitted into the model's input size, but never smaller
+    #: than this scale: 80 px wide plates stay ~24 px wide in a 4K photo's view
+    find_min_scale: float = Field(0.3, gt=0, le=1)
+    #: board widths (model pixels) read as they are found; others are read again from a crop
+    read_width: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: {"regular": (62.0, 135.0), "long": (118.0, 250.0)})
+    #: the board width (model pixels) a crop brings a board to
+    target_width: dict[str, float] = Field(default_factory=lambda: {"regular": 96.0, "long": 180.0})
+    #: a crop holds the board and this fraction of its width (height) more on each side
+    crop_margin: float = Field(0.5, ge=0)
+
+    def find_scale(self, photo_size: tuple[int, int], fit_size: tuple[int, int]) -> float:
+        """Scale of the finding view of a (width, height) photo for a model fed ``fit_size``
+        (mmdet's keep-ratio rule: the long side within the longer, the short within the shorter)."""
+        w, h = photo_size
+        fit = min(max(fit_size) / max(w, h), min(fit_size) / min(w, h))
+        return max(fit, self.find_min_scale)
+
+    def readable(self, shape: str, width: float) -> bool:
+        """Whether a board of ``width`` model pixels is at the reading scale."""
+        lo, hi = self.read_width[shape]
+        return lo <= width <= hi
