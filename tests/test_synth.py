@@ -121,3 +121,32 @@ def test_cli_writes_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_options_reject_bad_ranges() -> None:
     with pytest.raises(ValueError, match="plates_per_image"):
         SynthOptions(plates_per_image=(3, 1))
+
+
+def test_photo_sizes_portrait_and_closeups(tmp_path: Path) -> None:
+    """Photos of every configured size, some portrait; close-ups hold one plate a third of the
+    photo wide or more; other plates keep their pixel width whatever the photo's size."""
+    opts = SynthOptions(image_sizes=[(640, 480), (1920, 1080)], image_size_weights=[1, 3], portrait_fraction=0.3,
+                        regular_width=(80, 120), long_fraction=0.0, closeup_fraction=0.3, closeup_width=(0.35, 0.5),
+                        max_rotation_deg=0.0, max_perspective=0.0)
+    generate_dataset(str(tmp_path), n=40, seed=4, options=opts, progress=False)
+    sizes, closeups = set(), 0
+    for doc in _load(tmp_path).values():
+        w, h = doc["imageWidth"], doc["imageHeight"]
+        sizes.add((w, h))
+        boards = [s for s in doc["shapes"] if s["label"] == "r_board"]
+        widths = [max(x for x, _ in b["points"]) - min(x for x, _ in b["points"]) for b in boards]
+        if any(width >= 0.34 * w for width in widths):
+            closeups += 1
+            assert len(boards) == 1
+        else:
+            assert all(79 <= width <= 121 for width in widths), widths
+    assert sizes == {(640, 480), (480, 640), (1920, 1080), (1080, 1920)}
+    assert closeups >= 2
+
+
+def test_bad_size_options_are_refused() -> None:
+    with pytest.raises(ValueError, match="one non-negative weight per image size"):
+        SynthOptions(image_sizes=[(640, 480)], image_size_weights=[1, 2])
+    with pytest.raises(ValueError, match="at least 64 px"):
+        SynthOptions(image_sizes=[(32, 480)])

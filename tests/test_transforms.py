@@ -84,3 +84,25 @@ def test_plate_scale_resize_reads_at_the_reading_scale_or_finds_at_the_finding_s
         assert len(boxes) == 2  # the glyph is 18 px high there, still kept
     tiny = resize.transform(_results([("r_board", board), ("1", (1020.0, 820.0, 1030.0, 835.0))], size=(2160, 3840)))
     assert [category_id("r_board") - 1] == list(tiny["gt_bboxes_labels"])  # a 15 px glyph becomes < 7 px: dropped
+
+
+def test_photo_decoded_at_the_resolution_the_scale_needs(tmp_path) -> None:
+    """LoadPhotoSize reads the header only; PlateScaleResize decodes (reduced when it can) and
+    lands on the same pixels and boxes as resizing the whole decoded photo."""
+    import cv2
+
+    from alpr.model.transforms import LoadPhotoSize, PlateScaleResize
+
+    photo = np.zeros((2160, 3840, 3), np.uint8)
+    cv2.rectangle(photo, (1000, 800), (1299, 1029), (255, 255, 255), -1)
+    path = tmp_path / "photo.jpg"
+    cv2.imwrite(str(path), photo)
+    results = _results([("r_board", (1000.0, 800.0, 1300.0, 1030.0))], size=(2160, 3840))
+    results = LoadPhotoSize().transform({**results, "img": None, "img_path": str(path)})
+    assert results["img"] is None and results["ori_shape"] == (2160, 3840)
+    np.random.seed(0)
+    out = PlateScaleResize(fit_size=(384, 288), read_fraction=0.0, jitter=0.0).transform(results)
+    assert out["img"].shape == (648, 1152, 3)  # the finding view of a 4K photo: scale 0.3
+    x1, y1, x2, y2 = out["gt_bboxes"].numpy()[0]
+    assert (x1, y1, x2, y2) == pytest.approx((300, 240, 390, 309), abs=0.5)
+    assert out["img"][int(y1) + 5, int(x1) + 5].min() > 200 and out["img"][int(y1) - 5, int(x1) - 5].max() < 50

@@ -9,9 +9,12 @@ The network is fully convolutional, so it still runs on whole scenes at test tim
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
+from mmcv.transforms import BaseTransform
 from mmdet.datasets.transforms import RandomCrop, Resize
 from mmdet.registry import TRANSFORMS
+from PIL import Image
 
 from alpr.classes import BOARD_CLASSES, CLASS_NAMES
 from alpr.model.plate_scale import PlateScale
@@ -81,6 +84,23 @@ def _select(results: dict, keep: np.ndarray) -> None:
 
 
 @TRANSFORMS.register_module()
+class LoadPhotoSize(BaseTransform):
+    """Read a photo's size from its header only; ``PlateScaleResize`` decodes it later, at the
+    reduced resolution it needs (a 4K JPEG decodes 3-8x faster at a half or a quarter)."""
+
+    def transform(self, results: dict) -> dict:
+        with Image.open(results["img_path"]) as image:
+            width, height = image.size
+        results["img"] = None
+        results["img_shape"] = results["ori_shape"] = (height, width)
+        return results
+
+
+#: JPEG decoding at 1/k resolution (libjpeg scales in the DCT: much faster than decoding whole)
+_REDUCED = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4), (2, cv2.IMREAD_REDUCED_COLOR_2))
+
+
+@TRANSFORMS.register_module()
 class PlateScaleResize(Resize):
     """Resize a training photo to one of the two scales the detector works at
     (``alpr/model/plate_scale.py``), whatever the photo's own size:
@@ -90,12 +110,13 @@ class PlateScaleResize(Resize):
     - finding: the photo's finding view (fitted into ``fit_size``, never below the finding
       scale), jittered by up to ``jitter``, as ``Detector.detect`` first sees a photo.
 
-    Glyphs and number areas left smaller than ``min_part_height`` pixels, and boards narrower
-    than ``min_board_width``, are dropped: nothing reads them at that size."""
+    After ``LoadPhotoSize`` the photo is decoded here, at the smallest resolution that still
+    holds that scale. Glyphs and number areas left smaller than ``min_part_height`` pixels, and
+    boards narrower than ``min_board_width``, are dropped: nothing reads them at that size."""
 
     def __init__(self, fit_size: tuple[int, int], read_fraction: float = 0.6, jitter: float = 0.3,
                  min_part_height: float = 7.0, min_board_width: float = 14.0, plate_scale: dict | None = None) -> None:
-        super().__init__(scale_factor=1.0, keep_ratio=True)
+        super().__init__(scale_factor=1.0, keep_ratio=False)
         self.fit_size = tuple(fit_size)
         self.read_fraction = read_fraction
         self.jitter = jitter
@@ -105,7 +126,28 @@ class PlateScaleResize(Resize):
         self.boards = {CLASS_NAMES.index(name): shape for name, shape in BOARD_CLASSES.items()}
 
     def transform(self, results: dict) -> dict:
-        height, width = results["img"].shape[:2]
+        height, width = results["img_shape"]
+        factor = self._factor(results, width, height)
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        image = results["img"] if results.get("img") is not None else _decode(results["img_path"], factor)
+        if (image.shape[1], image.shape[0]) != size:
+            shrink = image.shape[1] > size[0]
+            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+        results["img"] = image
+        results["img_shape"] = image.shape[:2]
+        results["scale_factor"] = (size[0] / width, size[1] / height)
+        results["keep_ratio"] = True
+        self._resize_bboxes(results)
+        self._resize_masks(results)
+        self._record_homography_matrix(results)
+        boxes = results["gt_bboxes"].numpy()
+        is_board = np.isin(results["gt_bboxes_labels"], list(self.boards))
+        keep = np.where(is_board, boxes[:, 2] - boxes[:, 0] >= self.min_board_width,
+                        boxes[:, 3] - boxes[:, 1] >= self.min_part_height)
+        _select(results, keep)
+        return results
+
+    def _factor(self, results: dict, width: int, height: int) -> float:
         boxes = results["gt_bboxes"].numpy()
         labels = results["gt_bboxes_labels"]
         boards = [i for i, label in enumerate(labels) if int(label) in self.boards]
@@ -116,12 +158,13 @@ class PlateScaleResize(Resize):
         else:
             factor = self.plate_scale.find_scale((width, height), self.fit_size)
             factor *= np.random.uniform(1 - self.jitter, 1 + self.jitter)
-        self.scale, self.scale_factor = None, float(np.clip(factor, 0.05, 4.0))
-        self.interpolation = "area" if self.scale_factor < 1 else "bilinear"  # no aliasing when shrinking
-        results = super().transform(results)
-        boxes = results["gt_bboxes"].numpy()
-        is_board = np.isin(results["gt_bboxes_labels"], list(self.boards))
-        keep = np.where(is_board, boxes[:, 2] - boxes[:, 0] >= self.min_board_width,
-                        boxes[:, 3] - boxes[:, 1] >= self.min_part_height)
-        _select(results, keep)
-        return results
+        return float(np.clip(factor, 0.05, 4.0))
+
+
+def _decode(path: str, factor: float) -> np.ndarray:
+    """The photo at ``path`` decoded at the smallest 1/k resolution not below ``factor``."""
+    flag = next((f for k, f in _REDUCED if 1 / k >= factor), cv2.IMREAD_COLOR)
+    image = cv2.imread(path, flag)
+    if image is None:
+        raise FileNotFoundError(f"{path}: missing or not an image")
+    return image
