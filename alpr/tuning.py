@@ -157,12 +157,13 @@ class TrialStore:
                 s.rollback()
                 return False
 
-    def release_unfinished(self, search_key: str) -> int:
-        """Drop claims of trials that never finished (an interrupted run); return how many."""
+    def release_unfinished(self, search_key: str, except_run: str | None = None) -> int:
+        """Drop claims of trials that never finished (an interrupted run), except those of
+        workers of run ``except_run`` (claimed as ``"<run>/<worker>"``); return how many."""
         finished = {d["tid"] for d in self.load(search_key)}
         with Session(self.engine) as s:
             stale = [c for c in s.scalars(select(TrialClaim).where(TrialClaim.search_key == search_key))
-                     if c.tid not in finished]
+                     if c.tid not in finished and not (except_run and c.worker.startswith(f"{except_run}/"))]
             for c in stale:
                 s.delete(c)
             s.commit()
@@ -222,8 +223,13 @@ def run_trials(
     key: str,
     train_fn: TrainAndScore = train_and_score,
     worker: str = "main",
+    interruptions: tuple[type[BaseException], ...] = (),
 ) -> int:
     """Run the search's missing trials that no other worker has claimed; return how many ran.
+
+    A trial that raises is recorded as failed and the search goes on, except for
+    ``interruptions`` (the orchestrator stopping the run): they propagate, and the trial's
+    claim is left for the next run to free and run again.
 
     Several workers (processes, machines, parallel pipeline steps) may run this at once on one
     search: each trial number is claimed in the database before it runs, so none runs twice.
@@ -254,6 +260,8 @@ def run_trials(
             bad = [k for k, v in metrics.items() if not math.isfinite(v)]
             if bad:
                 raise FloatingPointError(f"non-finite metrics: {', '.join(bad)}")
+        except interruptions:
+            raise
         except Exception as exc:  # a failed trial is recorded and the search goes on
             log.warning("tune: trial failed: %s: %s", type(exc).__name__, exc)
             return {"status": STATUS_FAIL, "failure": f"{type(exc).__name__}: {exc}", "params": _jsonable(sample),

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import socket
 import tempfile
 import time
 import urllib.request
@@ -109,11 +108,6 @@ def report(gt, doc: dict, readings: dict[int, list[PlateReading]], times: dict[i
             "true_plates": overall.true_plates, **buckets}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -136,10 +130,10 @@ def main() -> None:
     out: dict = {"photos": len(doc["images"]), "bad_files": validation.bad,
                  "eager": report(gt, doc, *eager_readings(checkpoint, coco, doc))}
     if not args.no_served:
-        from alpr.deployment.local import LocalDeployer
+        from alpr.deployment.local import LocalDeployer, free_ports
 
         deployer = LocalDeployer()
-        record = deployer.deploy("bench-photo-sizes", checkpoint, port=_free_port())
+        record = deployer.deploy("bench-photo-sizes", checkpoint, port=free_ports(1)[0])
         try:
             out["served"] = report(gt, doc, *served_readings(record.predict_url, coco, doc))
             photos = pairs(args.out, args.pairs, args.seed + 100)

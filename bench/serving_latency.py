@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import socket
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from alpr.deployment.local import LocalDeployer
+from alpr.deployment.local import LocalDeployer, free_ports
 from alpr.synth import SynthOptions
 from alpr.synth.generate import image_rng
 from alpr.synth.scene import render_scene
@@ -50,11 +49,6 @@ def _rss_mb(pid: int) -> float:
             total += int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
     return total
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:
@@ -84,7 +78,7 @@ def main() -> None:
     deployer = LocalDeployer()
     for workers in args.workers:
         name = f"bench-{workers}w"
-        record = deployer.deploy(name, args.checkpoint, port=_free_port(), workers=workers)
+        record = deployer.deploy(name, args.checkpoint, port=free_ports(1)[0], workers=workers)
         try:
             for body in bodies[:3]:
                 _post(record.predict_url, body)

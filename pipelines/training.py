@@ -12,7 +12,7 @@ from alpr.model import MODEL_NAME
 from alpr.model.training_config import TrainParams
 from alpr.tuning import TuneConfig
 from pipelines.dataset import dataset_steps
-from steps import deploy, evaluate, promote, promotion_decision, train, tune_prepare, tune_select, tune_worker
+from steps import deploy, evaluate, promote, promotion_decision, train, tune_select, tune_worker
 
 
 @pipeline(name="training", model=Model(name=MODEL_NAME, description="Swin Mask R-CNN plate detector"))
@@ -36,11 +36,10 @@ def training_pipeline(
 
 
 def tuned_params(dataset: CocoDataset, tuning: TuneConfig, base: TrainParams, catalog_url: str | None):
-    """The search: ``tune_prepare`` -> ``tuning.workers`` x ``tune_worker`` (parallel on
-    Kubeflow) -> ``tune_select``; gives the best parameters."""
-    search = tune_prepare(dataset, config=tuning, base_params=base, catalog_url=catalog_url)
+    """The search: ``tuning.workers`` x ``tune_worker`` (parallel on Kubeflow) -> ``tune_select``;
+    gives the best parameters."""
     workers = [f"tune_worker_{i}" for i in range(tuning.workers)]
     for i, worker_id in enumerate(workers):
-        tune_worker(dataset, search, config=tuning, base_params=base, catalog_url=catalog_url, worker=i, id=worker_id)
-    best_params, _, _ = tune_select(search, config=tuning, base_params=base, catalog_url=catalog_url, after=workers)
+        tune_worker(dataset, config=tuning, base_params=base, catalog_url=catalog_url, worker=i, id=worker_id)
+    best_params, _, _ = tune_select(dataset, config=tuning, base_params=base, catalog_url=catalog_url, after=workers)
     return best_params

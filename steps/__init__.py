@@ -10,11 +10,10 @@ from steps.promote import promote
 from steps.promotion_decision import promotion_decision
 from steps.synthesize_labelme import synthesize_labelme
 from steps.train import train
-from steps.tune_prepare import tune_prepare
 from steps.tune_select import tune_select
 from steps.tune_worker import tune_worker
 
 __all__ = [
     "catalog_record", "coco_merge", "deploy", "evaluate", "ingest", "labelme_source", "promote",
-    "promotion_decision", "synthesize_labelme", "train", "tune_prepare", "tune_select", "tune_worker",
+    "promotion_decision", "synthesize_labelme", "train", "tune_select", "tune_worker",
 ]

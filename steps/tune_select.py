@@ -1,4 +1,4 @@
-"""Step: the best parameters of a finished search, for ``train``."""
+"""Step: the best parameters of a finished hyperopt search, for ``train``."""
 
 from __future__ import annotations
 
@@ -8,25 +8,28 @@ from zenml import log_metadata, step
 from zenml.logger import get_logger
 from zenml.types import MarkdownString
 
+from alpr.artifacts import CocoDataset
 from alpr.catalog import DatasetCatalog
 from alpr.model.training_config import TrainParams
-from alpr.tuning import TrialStore, TuneConfig, TuneResult, collect
+from alpr.tuning import TrialStore, TuneConfig, TuneResult, collect, search_key
 
 logger = get_logger(__name__)
 
 
 @step
 def tune_select(
-    search: str, config: TuneConfig, base_params: TrainParams = TrainParams(), catalog_url: str | None = None
+    dataset: CocoDataset, config: TuneConfig, base_params: TrainParams = TrainParams(), catalog_url: str | None = None
 ) -> tuple[
     Annotated[TrainParams, "best_params"],
     Annotated[TuneResult, "tuning_result"],
     Annotated[MarkdownString, "trials_table"],
 ]:
-    """Collects the stored trials of ``search``; gives the best parameters (the base ones when
-    no trial learned anything), the full result and the trials as a table."""
+    """Collects the stored trials of the search (``config`` over ``base_params`` on the dataset);
+    gives the best parameters (the base ones when no trial learned anything), the full result
+    and the trials as a table."""
     with DatasetCatalog(catalog_url) as catalog:
-        result = collect(config, base_params, TrialStore(catalog), search)
+        key = search_key(config, base_params, dataset.summary().content_hash)
+        result = collect(config, base_params, TrialStore(catalog), key)
     failed = sum(t.status == "failed" for t in result.trials)
     log_metadata(metadata={"tuning": {"objective": result.objective, "best_value": result.best_value,
                                       "best_trial": result.best_trial, "trials": len(result.trials),

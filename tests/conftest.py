@@ -19,6 +19,7 @@ os.environ["ZENML_CONFIG_PATH"] = _ZENML_DIR  # before anything imports zenml
 os.environ["ZENML_ANALYTICS_OPT_IN"] = "false"
 os.environ.pop("ALPR_CATALOG_URL", None)
 
+from alpr.deployment.local import free_ports  # noqa: E402
 from alpr.project import apply_environment_defaults  # noqa: E402
 
 apply_environment_defaults()
@@ -78,7 +79,7 @@ def labelme_copy(synth_folder: Path, tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def gcs_emulator() -> Iterator[str]:
     """A real GCS API on localhost (gcp-storage-emulator) with bucket ``alpr``; yields its URL."""
-    port = _free_port()
+    port = free_ports(1)[0]
     exe = Path(sys.executable).with_name("gcp-storage-emulator")
     proc = subprocess.Popen(
         [str(exe), "start", "--host=127.0.0.1", f"--port={port}", "--in-memory", "--default-bucket=alpr", "-q"],
@@ -108,8 +109,3 @@ def gcs_emulator() -> Iterator[str]:
             else:
                 os.environ[key] = value
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from alpr.deployment.local import free_ports
 
 
 @pytest.fixture()
@@ -39,7 +34,7 @@ def test_deploy_promotes_first_keeps_tie_and_force_redeploys(pipeline_args: dict
 
     ensure_stack("local")
     client = Client()
-    port = _free_port()
+    port = free_ports(1)[0]
     settings = {"enabled": True, "target": "local", "name": "alpr-test", "port": port}
     try:
         first = training_pipeline.with_options(enable_cache=False)(**pipeline_args, deploy_settings=settings)
@@ -88,7 +83,7 @@ def _cli_deploy_predict_stop(tiny_dataset: Path, production_number: int) -> None
         return subprocess.run([sys.executable, "run.py", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
                               timeout=300)
 
-    port = str(_free_port())
+    port = str(free_ports(1)[0])
     out = run("deploy", "--name", "alpr-cli", "--port", port)
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"v{production_number} serving at http://127.0.0.1:{port}/api/v1.0/predictions" in out.stdout

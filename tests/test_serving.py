@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import signal
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -18,16 +16,11 @@ import numpy as np
 import pytest
 
 from alpr.model import MODEL_NAME
-from alpr.deployment.local import DeploymentError, LocalDeployer
+from alpr.deployment.local import DeploymentError, LocalDeployer, free_ports
 from alpr.serving import plates_response
 
 NAME = "test-alpr"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def post(url: str, body: bytes, content_type: str = "application/json") -> tuple[int, dict]:
@@ -49,7 +42,7 @@ def deployment(trained, tmp_path_factory: pytest.TempPathFactory):
     os.environ["ALPR_SCORE_THRESHOLD"] = "0.0"  # an untrained model: keep every detection
     os.environ["ALPR_MAX_IMAGE_BYTES"] = "400000"
     deployer = LocalDeployer(state_dir=tmp_path_factory.mktemp("deployments"))
-    record = deployer.deploy(NAME, str(trained.checkpoint), model_version="7", port=_free_port())
+    record = deployer.deploy(NAME, str(trained.checkpoint), model_version="7", port=free_ports(1)[0])
     yield deployer, record
     deployer.stop(NAME)
     for key, value in saved.items():
@@ -177,7 +170,7 @@ def test_missing_model_file_named_and_running_deployment_kept(deployment, jpeg: 
     deployer, _ = deployment
     record = deployer.get(NAME)
     with pytest.raises(DeploymentError, match="model file no/such/model.pth not found"):
-        deployer.deploy(NAME, "no/such/model.pth", port=_free_port())
+        deployer.deploy(NAME, "no/such/model.pth", port=free_ports(1)[0])
     assert deployer.status(NAME)["processes"] == {"model": "running", "transformer": "running", "router": "running"}
     got, _ = post_json(record.predict_url, {"binData": base64.b64encode(jpeg).decode()})
     assert got == 200

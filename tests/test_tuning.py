@@ -104,7 +104,7 @@ def test_best_params_reach_train_in_pipeline(tmp_path: Path) -> None:
     tuning = TuneConfig(enabled=True, max_trials=2, trial_iters=1, seed=3, space=SPACE, algorithm="random",
                         keep_base_without_signal=False)
     run = _tuned_training_run(tmp_path, tuning, max_iters=2)
-    assert {"tune_prepare", "tune_worker_0", "tune_select", "train"} <= set(run.steps)  # one worker: one path
+    assert {"tune_worker_0", "tune_select", "train"} <= set(run.steps)  # one worker: the same path
     result = run.steps["tune_select"].outputs["tuning_result"][0].load()
     assert len(result.trials) == 2
     assert "| trial | status |" in str(run.steps["tune_select"].outputs["trials_table"][0].load())
@@ -162,11 +162,33 @@ def test_interrupted_trial_is_run_again(store: TrialStore, tmp_path: Path) -> No
     assert [t.number for t in result.trials] == [0, 1, 2]
 
 
+def test_an_interruption_is_no_failed_trial_and_the_next_run_frees_its_claim(store: TrialStore, tmp_path: Path) -> None:
+    """The orchestrator stopping a run (an interruption) propagates and records nothing; the
+    next run's workers free the claims of other runs, never their own run's."""
+    from alpr.tuning import run_trials
+
+    class Stopped(Exception):
+        pass
+
+    def stopped(params, d):
+        raise Stopped("the run was stopped")
+
+    config = TuneConfig(enabled=True, max_trials=2, trial_iters=1, seed=4, space=SPACE)
+    with pytest.raises(Stopped):
+        run_trials(config, BASE, tmp_path, store, "search-s", stopped, worker="run-1/0", interruptions=(Stopped,))
+    assert store.load("search-s") == []  # not recorded as a failed trial
+    assert not store.claim("search-s", 0, "run-2/0")  # still claimed by the stopped run
+    assert store.claim("search-s", 1, "run-2/1")  # a running worker of the next run
+    assert store.release_unfinished("search-s", except_run="run-2") == 1  # run-1's claim; run-2's stays
+    assert run_trials(config, BASE, tmp_path, store, "search-s", _fake_score, worker="run-2/0") == 1  # trial 0
+    assert [d["tid"] for d in store.load("search-s")] == [0]  # trial 1 is still run-2's own claim
+
+
 def test_parallel_tune_steps_in_pipeline(tmp_path: Path) -> None:
-    """workers: 2 -> tune_prepare, two tune_worker steps, tune_select; every trial once."""
+    """workers: 2 -> two tune_worker steps, tune_select; every trial once."""
     tuning = TuneConfig(enabled=True, max_trials=2, trial_iters=1, seed=8, space=SPACE, algorithm="random", workers=2)
     run = _tuned_training_run(tmp_path, tuning, max_iters=1)
-    assert {"tune_prepare", "tune_worker_0", "tune_worker_1", "tune_select", "train"} <= set(run.steps)
+    assert {"tune_worker_0", "tune_worker_1", "tune_select", "train"} <= set(run.steps)
     ran = [run.steps[f"tune_worker_{i}"].outputs["trials_run"][0].load() for i in range(2)]
     assert sum(ran) == 2
     result = run.steps["tune_select"].outputs["tuning_result"][0].load()

@@ -112,7 +112,7 @@ class LocalDeployer:
             raise DeploymentError(f"port {port} is in use by another program; choose another with --port")
         folder = self.state_dir / name
         folder.mkdir(parents=True, exist_ok=True)
-        model_port, transformer_port = _free_ports(2)
+        model_port, transformer_port = free_ports(2)
         env = {
             **os.environ,
             "PYTHONPATH": f"{PROJECT_ROOT}:{SELDON_DIR}",
@@ -129,7 +129,7 @@ class LocalDeployer:
         )
         microservice = str(self.python.with_name("seldon-core-microservice"))
         # every microservice its own gRPC and metrics ports, so several run on one machine
-        model_grpc, model_metrics, tr_grpc, tr_metrics = _free_ports(4)
+        model_grpc, model_metrics, tr_grpc, tr_metrics = free_ports(4)
         specs = [
             ("model", model_port, model_metrics,
              [microservice, "PlateDetector", "--service-type", "MODEL", "--http-port", str(model_port),
@@ -275,7 +275,8 @@ def _port_free(port: int) -> bool:
             return False
 
 
-def _free_ports(n: int) -> list[int]:
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct TCP ports free on the loopback interface right now."""
     socks = [socket.socket() for _ in range(n)]
     try:
         for s in socks:
