@@ -1,5 +1,5 @@
-# The default local model and its CPU recipe: small enough to train on 2 CPU cores in about
-# 25 minutes and to answer in 70-190 ms (by machine; docs/results.md). Differs from base.py in
+# The default local model and its CPU recipe: small enough to train on 2 CPU cores in 25-40
+# minutes and to read a photo in 0.1-0.6 s (by machine and photo; docs/results.md). Differs from base.py in
 # backbone widths/depths, neck and head widths (FPN 64: the P2 level's 3x3 convs dominate the
 # neck and RPN cost), proposal counts, the test-time score threshold (masks are computed only
 # for what is kept), the input size, training windows and the schedule.
@@ -53,7 +53,7 @@ val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 # AdamW 2e-3 (better than 1e-3 at the same length), 100 warm-up iterations, cosine decay over
-# 4800 iterations of batch 2 (~23 min at 0.28 s per iteration).
+# 4800 iterations of batch 2 (~32 min at 0.4 s per iteration on the camera mix of configs/training.yaml).
 max_iters = 4800
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
