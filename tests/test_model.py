@@ -270,8 +270,8 @@ def test_second_look_gives_each_glyph_the_classifier_classes() -> None:
     assert second_look([objects[3]], probabilities) == [objects[3]]
 
 
-def test_detector_looks_again_at_plates_far_from_the_reading_scale(trained) -> None:
-    """Which boards get a second look: too small or too large at the finding scale, by shape."""
+def test_detector_looks_again_at_every_plate_at_the_reading_scale(trained) -> None:
+    """Every plate found gets a second look, at the reading width of its shape."""
     import numpy as np
 
     from alpr.model.detector import DetectedObject, Detector
@@ -280,16 +280,16 @@ def test_detector_looks_again_at_plates_far_from_the_reading_scale(trained) -> N
     empty = np.zeros((0, 0), bool)
     found = [
         DetectedObject("r_board", 0.9, (100.0, 100.0, 130.0, 122.0), empty),  # 30 px: too small
-        DetectedObject("r_board", 0.8, (400.0, 100.0, 500.0, 175.0), empty),  # 100 px: readable as found
+        DetectedObject("r_board", 0.8, (400.0, 100.0, 500.0, 175.0), empty),  # 100 px: about right
         DetectedObject("l_board", 0.7, (0.0, 300.0, 600.0, 400.0), empty),  # 600 px long: too large
         DetectedObject("r_board", 0.1, (700.0, 100.0, 710.0, 108.0), empty),  # too weak to start a plate
     ]
-    crops = detector._crops(found, (1000, 500), view_scale=1.0)
-    assert len(crops) == 2
-    (region, own, factor), (region2, own2, factor2) = crops
+    crops = detector._crops(found, (1000, 500))
+    assert len(crops) == 3
+    (region, own, factor), (_, _, factor2), (region3, _, factor3) = crops
     assert factor == 96.0 / 30.0 and region == (85, 89, 145, 133) and own == (92.5, 94.5, 137.5, 127.5)
-    assert factor2 == 180.0 / 600.0 and region2 == (0, 250, 900, 450)  # clipped to the photo
-    assert detector._crops(found, (1000, 500), view_scale=0.25)[1][2] == 96.0 / 100.0  # 100 px is 25 there
+    assert factor2 == 96.0 / 100.0
+    assert factor3 == 180.0 / 600.0 and region3 == (0, 250, 900, 450)  # clipped to the photo
 
 
 def test_detector_finds_on_a_reduced_view_and_reads_crops_at_full_resolution(trained, tiny_dataset: Path) -> None:

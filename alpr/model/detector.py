@@ -2,8 +2,8 @@
 
 ``Detector.detect`` reads every plate at the pixel scale the model was trained on
 (``alpr/model/plate_scale.py``): it finds boards on a reduced view of the photo, then looks
-again at each board that is not at the reading scale there, on a crop of the full-resolution
-photo; everything comes back in photo coordinates. Serving, evaluation and tuning all call it.
+again at each plate found, on a crop of the full-resolution photo at the reading scale;
+everything comes back in photo coordinates. Serving, evaluation and tuning all call it.
 """
 
 from __future__ import annotations
@@ -200,14 +200,14 @@ class Detector:
     def detect(self, image: np.ndarray) -> list[DetectedObject]:
         """Detections on one BGR photo (HxWx3 uint8) of any size, in its own pixel coordinates.
 
-        Boards are found on a view of the photo at ``PlateScale.find_scale``; each plate whose
-        boards are not at the reading scale there is detected again on a crop of the photo
-        that brings it to that scale, and its detections replace the view's around it."""
+        Boards are found on a view of the photo at ``PlateScale.find_scale``; each plate found
+        is detected again on a crop of the photo that brings its board to the reading width,
+        and those detections replace the view's around it."""
         height, width = image.shape[:2]
         view, scale = _resized(image, self.plate_scale.find_scale((width, height), self.input_size))
         found = [o.mapped(scale, (0.0, 0.0), (width, height)) for o in self.infer(view)]
         objects = found
-        crops = self._crops(found, (width, height), 1.0 / scale[0])
+        crops = self._crops(found, (width, height))
         if crops:
             objects = [o for o in found if not any(_inside(o.bbox, own) for _, own, _ in crops)]
             for region, own, factor in crops:
@@ -240,11 +240,10 @@ class Detector:
             for b, s, c, m in zip(bboxes, scores, labels, masks)
         ]
 
-    def _crops(self, found: list[DetectedObject], size: tuple[int, int], view_scale: float
+    def _crops(self, found: list[DetectedObject], size: tuple[int, int]
                ) -> list[tuple[tuple[int, int, int, int], Box, float]]:
         """The plates to look at again: (photo region to crop, the plate's own region whose
-        detections count, scale bringing the plate to the reading scale), strongest first.
-        ``view_scale``: photo pixels to the finding view's pixels."""
+        detections count, scale bringing the board to the reading width), strongest first."""
         width, height = size
         ps = self.plate_scale
         boards = [o for o in found if o.label in BOARD_CLASSES and o.score >= self.read_options.fragment_threshold]
@@ -253,8 +252,6 @@ class Detector:
             shape = BOARD_CLASSES[group[0].label]
             x1, y1, x2, y2 = union_box(o.bbox for o in group)
             w, h = max(x2 - x1, 1.0), max(y2 - y1, 1.0)
-            if ps.readable(shape, w * view_scale):
-                continue
             m = ps.crop_margin
             region = (max(int(x1 - m * w), 0), max(int(y1 - m * h), 0),
                       min(int(np.ceil(x2 + m * w)), width), min(int(np.ceil(y2 + m * h)), height))
