@@ -205,18 +205,19 @@ class Detector:
         and those detections replace the view's around it."""
         height, width = image.shape[:2]
         view, scale = _resized(image, self.plate_scale.find_scale((width, height), self.input_size))
-        found = [o.mapped(scale, (0.0, 0.0), (width, height)) for o in self.infer(view)]
-        objects = found
-        crops = self._crops(found, (width, height))
-        if crops:
-            objects = [o for o in found if not any(_inside(o.bbox, own) for _, own, _ in crops)]
-            for region, own, factor in crops:
-                x1, y1, x2, y2 = region
-                patch, patch_scale = _resized(image[y1:y2, x1:x2], factor)
-                for o in self.infer(patch):
-                    o = o.mapped(patch_scale, (x1, y1), (width, height))
-                    if _inside(o.bbox, own):
-                        objects.append(o)
+        found = self.infer(view)
+        boards = [Detection(o.label, o.score, _scaled(o.bbox, scale)) for o in found if o.label in BOARD_CLASSES]
+        crops = self._crops(boards, (width, height))
+        # only what no crop replaces is worth mapping (masks included) to the photo's pixels
+        objects = [o.mapped(scale, (0.0, 0.0), (width, height)) for o in found
+                   if not any(_inside(_scaled(o.bbox, scale), own) for _, own, _ in crops)]
+        for region, own, factor in crops:
+            x1, y1, x2, y2 = region
+            patch, patch_scale = _resized(image[y1:y2, x1:x2], factor)
+            for o in self.infer(patch):
+                o = o.mapped(patch_scale, (x1, y1), (width, height))
+                if _inside(o.bbox, own):
+                    objects.append(o)
         if self.glyph_classifier is not None:
             classifier = self.glyph_classifier
             objects = second_look(objects, lambda boxes: classifier.probabilities(image, boxes), self.score_threshold)
@@ -240,10 +241,11 @@ class Detector:
             for b, s, c, m in zip(bboxes, scores, labels, masks)
         ]
 
-    def _crops(self, found: list[DetectedObject], size: tuple[int, int]
+    def _crops(self, found: list[Detection | DetectedObject], size: tuple[int, int]
                ) -> list[tuple[tuple[int, int, int, int], Box, float]]:
-        """The plates to look at again: (photo region to crop, the plate's own region whose
-        detections count, scale bringing the board to the reading width), strongest first."""
+        """The plates to look at again, from the boards ``found`` (photo pixels): (photo region
+        to crop, the plate's own region whose detections count, scale bringing the board to the
+        reading width), strongest first."""
         width, height = size
         ps = self.plate_scale
         boards = [o for o in found if o.label in BOARD_CLASSES and o.score >= self.read_options.fragment_threshold]
@@ -269,6 +271,10 @@ def _resized(image: np.ndarray, scale: float) -> tuple[np.ndarray, tuple[float, 
         return image, (1.0, 1.0)
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     return cv2.resize(image, size, interpolation=interpolation), (width / size[0], height / size[1])
+
+
+def _scaled(box: Box, scale: tuple[float, float]) -> Box:
+    return box[0] * scale[0], box[1] * scale[1], box[2] * scale[0], box[3] * scale[1]
 
 
 def _inside(box: Box, region: Box) -> bool:
