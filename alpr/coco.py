@@ -63,22 +63,20 @@ class CocoSummary(BaseModel):
 
 
 def assign_splits(images: list[AnnotatedImage], spec: SplitSpec) -> dict[str, list[AnnotatedImage]]:
-    """Seeded, stable split by image content: largest-remainder cut of a hashed order."""
-    order = sorted(
-        images,
-        key=lambda i: hashlib.sha256(f"{spec.seed}:{i.image_sha256}".encode()).hexdigest(),
-    )
-    n = len(order)
+    """Each image's split follows from its own content alone: a seeded hash of its pixels'
+    file, read as a number in [0, 1), against the split fractions. Adding or removing images
+    never moves another image between splits (so a model is never scored on images it trained
+    on in an earlier version); split sizes follow the fractions up to sampling noise."""
     fractions = spec.fractions()
-    raw = {s: fractions[s] * n for s in SPLITS}
-    counts = {s: int(np.floor(raw[s])) for s in SPLITS}
-    for s in sorted(SPLITS, key=lambda s: raw[s] - counts[s], reverse=True)[: n - sum(counts.values())]:
-        counts[s] += 1
-    out: dict[str, list[AnnotatedImage]] = {}
-    start = 0
-    for s in SPLITS:
-        out[s] = sorted(order[start : start + counts[s]], key=lambda i: i.json_file)
-        start += counts[s]
+    out: dict[str, list[AnnotatedImage]] = {s: [] for s in SPLITS}
+    for item in sorted(images, key=lambda i: i.json_file):
+        u = int(hashlib.sha256(f"{spec.seed}:{item.image_sha256}".encode()).hexdigest()[:16], 16) / 16**16
+        edge = 0.0
+        for split in SPLITS:
+            edge += fractions[split]
+            if u < edge or split == SPLITS[-1]:
+                out[split].append(item)
+                break
     return out
 
 
@@ -110,9 +108,7 @@ def coco_document(images: list[AnnotatedImage], image_names: dict[str, str]) -> 
             }
         )
         for shape in item.shapes:
-            xs = [p[0] for p in shape.points]
-            ys = [p[1] for p in shape.points]
-            x1, y1 = min(xs), min(ys)
+            x1, y1, x2, y2 = shape.bbox
             doc["annotations"].append(
                 {
                     "id": ann_id,
@@ -120,7 +116,7 @@ def coco_document(images: list[AnnotatedImage], image_names: dict[str, str]) -> 
                     "category_id": category_id(shape.label),
                     "segmentation": [[round(v, 2) for p in shape.points for v in p]],
                     "area": round(polygon_area(shape.points), 2),
-                    "bbox": [round(x1, 2), round(y1, 2), round(max(xs) - x1, 2), round(max(ys) - y1, 2)],
+                    "bbox": [round(x1, 2), round(y1, 2), round(x2 - x1, 2), round(y2 - y1, 2)],
                     "iscrowd": 0,
                     "group_id": shape.group_id,
                 }
@@ -190,6 +186,11 @@ def _unique_image_names(images: list[AnnotatedImage]) -> dict[str, str]:
         name = posixpath.basename(item.image_file)
         if name in used:
             name = item.image_file.replace("/", "__")
+        stem, ext = posixpath.splitext(name)
+        copy = 2
+        while name in used:  # e.g. two annotations with embedded images and the same imagePath
+            name = f"{stem}-{copy}{ext}"
+            copy += 1
         used.add(name)
         names[item.json_file] = name
     return names

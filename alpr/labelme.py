@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
+from alpr.boxes import box_overlaps
 from alpr.classes import CLASS_NAMES
 from alpr.fsutil import join, open_fs
 
@@ -45,6 +46,12 @@ class Shape(BaseModel):
     points: list[tuple[float, float]]
     group_id: int | None = None
     description: str = ""
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """x1, y1, x2, y2 of the polygon."""
+        xs, ys = [p[0] for p in self.points], [p[1] for p in self.points]
+        return min(xs), min(ys), max(xs), max(ys)
 
 
 class AnnotatedImage(BaseModel):
@@ -178,7 +185,7 @@ def validate_labelme_file(fs, root: str, name: str) -> AnnotatedImage:
             f"size mismatch: image is {real_w}x{real_h} but imageWidth x imageHeight "
             f"says {width}x{height}",
         )
-    shapes = [_check_shape(name, i, s, width, height) for i, s in enumerate(doc["shapes"])]
+    shapes = _grouped([_check_shape(name, i, s, width, height) for i, s in enumerate(doc["shapes"])])
     return AnnotatedImage(
         json_file=name,
         image_file=image_file,
@@ -189,6 +196,27 @@ def validate_labelme_file(fs, root: str, name: str) -> AnnotatedImage:
         json_sha256=hashlib.sha256(raw).hexdigest(),
         shapes=shapes,
     )
+
+
+def _grouped(shapes: list[Shape]) -> list[Shape]:
+    """``shapes`` with every plate's parts sharing one ``group_id``. labelme leaves group ids
+    empty unless the annotator sets them; when any board has none, or two boards share one,
+    the image's groups are drawn from geometry instead: each board is a group, and each glyph
+    joins the board that holds most of it."""
+    boards = [s for s in shapes if s.label.endswith("_board")]
+    ids = [b.group_id for b in boards]
+    if None not in ids and len(set(ids)) == len(ids):
+        return shapes
+    board_boxes = [b.bbox for b in boards]
+    out = []
+    for shape in shapes:
+        if shape.label.endswith("_board"):
+            group = boards.index(shape) + 1
+        else:
+            inside = [box_overlaps(shape.bbox, box, mode="iof") for box in board_boxes]
+            group = int(np.argmax(inside)) + 1 if inside and max(inside) >= 0.5 else None
+        out.append(shape.model_copy(update={"group_id": group}))
+    return out
 
 
 def load_image_bytes(source: str, item: AnnotatedImage) -> bytes:

@@ -44,7 +44,7 @@ def generated(out: Path, per_size: int, seed: int) -> Path:
     for i, size in enumerate(PHOTO_SIZES):
         options = base.model_copy(update={"image_sizes": [size], "image_size_weights": None, "portrait_fraction": 0.2})
         generate_dataset(str(folder / f"{size[0]}x{size[1]}"), n=per_size, seed=seed + i, options=options,
-                         progress=False)
+                         progress=False, overwrite=True)
     return folder
 
 
@@ -57,7 +57,7 @@ def pairs(out: Path, n: int, seed: int) -> dict[str, list[bytes]]:
                                           "closeup_fraction": 0.0, "plates_per_image": (2, 2),
                                           "regular_width": (100, 160)})
         folder = out / f"pairs-{size[0]}x{size[1]}"
-        generate_dataset(str(folder), n=n, seed=seed, options=options, progress=False)
+        generate_dataset(str(folder), n=n, seed=seed, options=options, progress=False, overwrite=True)
         photos[f"{size[0]}x{size[1]}"] = [p.read_bytes() for p in sorted(folder.glob("*.jpg"))]
     return photos
 

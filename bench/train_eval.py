@@ -46,7 +46,7 @@ def build(folder: Path, n: int, seed: int, spec: SplitSpec, options: SynthOption
     key = hashlib.sha256(options.model_dump_json().encode()).hexdigest()[:8]
     raw, coco = folder / f"{key}" / "raw", folder / f"{key}" / "coco"
     if not (coco / "summary.json").exists():
-        generate_dataset(str(raw), n=n, seed=seed, options=options, progress=False)
+        generate_dataset(str(raw), n=n, seed=seed, options=options, progress=False, overwrite=True)
         annotations, _ = read_labelme_folder(str(raw), progress=False)
         merge_to_coco(annotations, str(coco), spec, progress=False)
     return coco

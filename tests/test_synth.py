@@ -118,6 +118,18 @@ def test_cli_writes_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "wrote 2 images" in capsys.readouterr().out
 
 
+def test_cli_never_overwrites_a_users_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "img_000000.jpg").write_bytes(b"my own photo")
+    with pytest.raises(SystemExit):
+        synth_cli([str(out), "--n", "2"])
+    assert "is not empty" in capsys.readouterr().err
+    assert (out / "img_000000.jpg").read_bytes() == b"my own photo"
+    synth_cli([str(out), "--n", "2", "--overwrite"])  # asked for
+    assert (out / "img_000000.jpg").read_bytes() != b"my own photo"
+
+
 def test_options_reject_bad_ranges() -> None:
     with pytest.raises(ValueError, match="plates_per_image"):
         SynthOptions(plates_per_image=(3, 1))

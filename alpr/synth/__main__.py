@@ -1,4 +1,4 @@
-"""CLI: ``python -m alpr.synth OUT --n 500 --seed 1 [--options synth.yaml]``."""
+"""CLI: ``python -m alpr.synth OUT --n 500 --seed 1 [--options synth.yaml] [--overwrite]``."""
 
 from __future__ import annotations
 
@@ -18,12 +18,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=500, help="number of images (default 500)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--options", help="YAML file with generator options (SynthOptions)")
+    parser.add_argument("--overwrite", action="store_true", help="write into a folder that already holds files")
     args = parser.parse_args(argv)
     if args.n < 0:
         parser.error("--n must be >= 0")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     options = load_yaml_model(args.options, SynthOptions) if args.options else SynthOptions()
-    summary = generate_dataset(args.out, n=args.n, seed=args.seed, options=options)
+    try:
+        summary = generate_dataset(args.out, n=args.n, seed=args.seed, options=options, overwrite=args.overwrite)
+    except FileExistsError as exc:
+        parser.error(str(exc))
     print(
         f"wrote {summary.images} images with {summary.plates} plates "
         f"({summary.shapes} polygons) to {summary.out_dir}"

@@ -37,12 +37,17 @@ def image_rng(seed: int, index: int) -> np.random.Generator:
 
 def generate_dataset(
     out_dir: str, n: int, seed: int, options: SynthOptions | None = None, progress: bool = True,
-    workers: int | None = None,
+    workers: int | None = None, overwrite: bool = False,
 ) -> GenerationSummary:
     """Draw ``n`` images into ``out_dir`` as ``img_XXXXXX.jpg`` + ``img_XXXXXX.json``, in
-    ``workers`` processes (default: one per core; a 4K photo takes ~0.5 s to draw)."""
+    ``workers`` processes (default: one per core; a 4K photo takes ~0.5 s to draw).
+
+    A folder that already holds files is refused (FileExistsError) unless ``overwrite``:
+    generated names are the same in every run, so they would silently replace a user's files."""
     options = options or SynthOptions()
     fs, root = open_fs(out_dir)
+    if not overwrite and fs.isdir(root) and fs.ls(root):
+        raise FileExistsError(f"{out_dir} is not empty; choose an empty folder (or overwrite=True / --overwrite)")
     fs.makedirs(root, exist_ok=True)
     workers = min(workers or os.cpu_count() or 1, max(n // 32, 1))  # small sets: not worth a process start
     plates = shapes = 0
