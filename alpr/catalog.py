@@ -5,8 +5,9 @@ the same content again returns the existing row. Versions count up per (kind, na
 are allocated under a unique constraint with retries, so concurrent writers (threads,
 processes, machines sharing a MySQL server) never lose or duplicate a row.
 
-URL: ``ALPR_CATALOG_URL`` if set, else SQLite inside the ZenML config folder (``.zenml/``).
-Passwords belong in that environment variable (or ``ALPR_CATALOG_PASSWORD``), never in a file.
+URL: the configured ``catalog_url``, else ``ALPR_CATALOG_URL``, else SQLite inside the ZenML
+config folder (``.zenml/``). The password goes in ``ALPR_CATALOG_PASSWORD`` (or in
+``ALPR_CATALOG_URL``), never in a file: a configured URL that carries one is refused.
 """
 
 from __future__ import annotations
@@ -84,17 +85,23 @@ class RecordResult:
     created: bool  # False: the same content was already recorded
 
 
-def default_catalog_url() -> str:
-    """``ALPR_CATALOG_URL``, else SQLite in the project's ZenML folder."""
-    url = os.environ.get("ALPR_CATALOG_URL")
-    if url:
-        password = os.environ.get("ALPR_CATALOG_PASSWORD")
-        if password:
-            url = make_url(url).set(password=password).render_as_string(hide_password=False)
-        return url
-    config_dir = zenml_config_path()
-    config_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(config_dir / 'catalog.db').resolve()}"
+def resolve_catalog_url(url: str | None = None) -> str:
+    """The catalog database to connect to: ``url``, else ``ALPR_CATALOG_URL``, else SQLite in
+    the project's ZenML folder; ``ALPR_CATALOG_PASSWORD``, when set, is the password of
+    whichever it is (so no configuration file needs to hold one)."""
+    url = url or os.environ.get("ALPR_CATALOG_URL")
+    if not url:
+        config_dir = zenml_config_path()
+        config_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(config_dir / 'catalog.db').resolve()}"
+    password = os.environ.get("ALPR_CATALOG_PASSWORD")
+    if password:
+        url = make_url(url).set(password=password).render_as_string(hide_password=False)
+    return url
+
+
+def has_password(url: str) -> bool:
+    return make_url(url).password is not None
 
 
 class DatasetCatalog:
@@ -103,7 +110,7 @@ class DatasetCatalog:
     A context manager: ``with DatasetCatalog(url) as catalog: ...`` releases its connections."""
 
     def __init__(self, url: str | None = None, retries: int = 20):
-        self.url = url or default_catalog_url()
+        self.url = resolve_catalog_url(url)
         self.retries = retries
         self.engine = _make_engine(self.url)
         Base.metadata.create_all(self.engine)

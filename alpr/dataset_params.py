@@ -3,8 +3,9 @@ split and recorded. One model shared by every pipeline that builds a dataset."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from alpr.catalog import has_password
 from alpr.coco import SplitSpec
 from alpr.synth import SynthOptions
 
@@ -24,3 +25,12 @@ class DatasetParams(BaseModel):
     name: str = "synth-plates"
     #: the catalog database; None: $ALPR_CATALOG_URL, else SQLite in .zenml/catalog.db
     catalog_url: str | None = None
+
+    @field_validator("catalog_url")
+    @classmethod
+    def _no_password(cls, url: str | None) -> str | None:
+        """A configured URL is stored in clear with the run's configuration: no password in it."""
+        if url and has_password(url):
+            raise ValueError("catalog_url carries a password, which would be stored in clear with the run: "
+                             "remove it and set ALPR_CATALOG_PASSWORD instead")
+        return url

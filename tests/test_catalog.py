@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from alpr.catalog import ANNOTATIONS, COCO, DatasetCatalog, default_catalog_url, redacted
+from alpr.catalog import ANNOTATIONS, COCO, DatasetCatalog, redacted, resolve_catalog_url
 
 MYSQL_URL = os.environ.get("ALPR_TEST_MYSQL_URL")
 
@@ -99,9 +99,21 @@ def test_concurrent_writers_lose_no_rows(catalog_url: str, shared: bool) -> None
 def test_default_url_is_sqlite_in_zenml_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("ALPR_CATALOG_URL", raising=False)
     monkeypatch.setenv("ZENML_CONFIG_PATH", str(tmp_path / "zen"))
-    assert default_catalog_url() == f"sqlite:///{tmp_path / 'zen' / 'catalog.db'}"
+    assert resolve_catalog_url() == f"sqlite:///{tmp_path / 'zen' / 'catalog.db'}"
     monkeypatch.setenv("ALPR_CATALOG_URL", "mysql+pymysql://alpr@db.example:3306/catalog")
     monkeypatch.setenv("ALPR_CATALOG_PASSWORD", "s3cret")
-    url = default_catalog_url()
+    url = resolve_catalog_url()
     assert make_url(url).password == "s3cret" and make_url(url).host == "db.example"
     assert "s3cret" not in redacted(url) and "***" in redacted(url)
+
+
+def test_the_password_applies_to_a_configured_url_which_may_not_hold_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from alpr.dataset_params import DatasetParams
+
+    monkeypatch.setenv("ALPR_CATALOG_PASSWORD", "s3cret")
+    configured = DatasetParams(catalog_url="mysql+pymysql://alpr@db.example/catalog").catalog_url
+    assert make_url(resolve_catalog_url(configured)).password == "s3cret"
+    with pytest.raises(ValidationError, match="ALPR_CATALOG_PASSWORD"):
+        DatasetParams(catalog_url="mysql+pymysql://alpr:s3cret@db.example/catalog")
