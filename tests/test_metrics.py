@@ -138,3 +138,45 @@ def test_metrics_per_photo_size_and_plate_width_by_hand() -> None:
     assert widths["0-80px"] == {"eir": 0.0, "plate_precision": 0.0, "true_plates": 0, "predicted_plates": 1, "exact": 0}
     assert photo_size_bucket(1280, 720) == photo_size_bucket(960, 1280) == "1280x960"
     assert (plate_width_bucket(79.9), plate_width_bucket(80), plate_width_bucket(450)) == ("0-80px", "80-120px", ">=400px")
+
+
+def test_plates_without_group_ids_are_grouped_by_geometry(labelme_copy: Path, tmp_path: Path) -> None:
+    """labelme leaves group_id null unless the annotator sets it: every plate is still its own,
+    and perfect readings of every plate score 1.0."""
+    for path in labelme_copy.glob("*.json"):
+        doc = json.loads(path.read_text())
+        for shape in doc["shapes"]:
+            shape["group_id"] = None
+        path.write_text(json.dumps(doc))
+    annotations, _ = read_labelme_folder(str(labelme_copy), progress=False)
+    merge_to_coco(annotations, str(tmp_path), SplitSpec(train=1.0, val=0.0, test=0.0), progress=False)
+    gt = coco_from_dict(json.loads((tmp_path / "annotations" / "train.json").read_text()))
+    from alpr.metrics.plate_rate import true_plates
+
+    readings, plates = {}, 0
+    for image_id in gt.getImgIds():
+        truths = true_plates(gt, image_id)
+        assert len({t["bbox"] for t in truths}) == len(truths)  # each plate its own board
+        plates += len(truths)
+        readings[image_id] = [PlateReading(t["shape"], t["bbox"], 1.0, t["text"][:2], t["text"][2], t["text"][3:])
+                              for t in truths]
+        anns = gt.loadAnns(gt.getAnnIds(imgIds=image_id))
+        assert all(a["group_id"] is not None for a in anns)  # glyphs joined the board holding them
+    m = plate_metrics(gt, readings)
+    assert plates > 20 and m.eir == 1.0 and m.plate_precision == 1.0
+
+
+def test_coco_map_of_a_hand_worked_case_matches_pycocotools() -> None:
+    """One class, two true boxes; a false positive scores above a perfect match, the second box
+    is missed. Precision-recall: (0, 0) then (1/2, 1/2); COCO interpolates precision at 101
+    recall points: 1/2 at the 51 points 0.00..0.50, 0 above, so AP = 51 * 0.5 / 101 at every
+    IoU threshold (the match is exact)."""
+    def box(ann_id, x, y, image_id=1):
+        return {"id": ann_id, "image_id": image_id, "category_id": 1, "bbox": [x, y, 10, 10], "area": 100.0,
+                "iscrowd": 0, "segmentation": [[x, y, x + 10, y, x + 10, y + 10, x, y + 10]]}
+    gt = coco_from_dict({"images": [{"id": 1, "width": 64, "height": 64}], "categories": [{"id": 1, "name": "0"}],
+                         "annotations": [box(1, 5, 5), box(2, 40, 40)]})
+    results = [{"image_id": 1, "category_id": 1, "bbox": [20, 5, 10, 10], "score": 0.9},  # false positive
+               {"image_id": 1, "category_id": 1, "bbox": [5, 5, 10, 10], "score": 0.8}]  # exact
+    expected = 51 * 0.5 / 101
+    assert coco_map(gt, results, "bbox") == pytest.approx({"mAP": expected, "mAP50": expected, "mAP75": expected})

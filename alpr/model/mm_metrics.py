@@ -19,11 +19,16 @@ from alpr.model.evaluate import score_image, summarize
 
 @METRICS.register_module()
 class PlateReadingMetric(BaseMetric):
+    """Scores what the model kept at its test-time threshold (``test_cfg.rcnn.score_thr``,
+    as the evaluate step and serving do); ``score_threshold`` drops weaker detections too."""
+
     default_prefix = "alpr"
 
-    def __init__(self, ann_file: str, collect_device: str = "cpu", prefix: str | None = None) -> None:
+    def __init__(self, ann_file: str, score_threshold: float = 0.0, collect_device: str = "cpu",
+                 prefix: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.ann_file = ann_file
+        self.score_threshold = score_threshold
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
@@ -33,7 +38,7 @@ class PlateReadingMetric(BaseMetric):
                 DetectedObject.from_image_mask(CLASS_NAMES[int(c)], float(s), tuple(float(v) for v in b), m)
                 for b, s, c, m in zip(pred["bboxes"].cpu().numpy(), pred["scores"].cpu().numpy(),
                                       pred["labels"].cpu().numpy(), masks)
-                if float(s) >= 0.3
+                if float(s) >= self.score_threshold
             ]
             height, width = sample["ori_shape"]
             results, readings = score_image(sample["img_id"], objects, list(CLASS_NAMES), (width, height))
