@@ -11,18 +11,15 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import os
 from typing import Any
 
 import cv2
 import numpy as np
 
+from alpr.limits import DEFAULT_MAX_PIXELS, max_image_bytes
 from alpr.model.detector import DetectedObject
 from alpr.postprocess import Detection, ReadOptions, read_plates
 
-#: a 4K camera frame or a 12 Mpixel phone photo, as JPEG or PNG, is well within both limits
-DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 4096 * 4096
 
 
 class BadRequest(ValueError):
@@ -31,10 +28,6 @@ class BadRequest(ValueError):
         self.message = message
         self.status = status
         self.reason = reason
-
-
-def max_image_bytes() -> int:
-    return int(os.environ.get("ALPR_MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES))
 
 
 def image_bytes_from_request(payload: Any) -> bytes:
@@ -63,20 +56,28 @@ def image_bytes_from_request(payload: Any) -> bytes:
 
 
 def decode_image(data: bytes) -> np.ndarray:
-    """BGR pixels of a complete JPEG or PNG; truncated or foreign files are rejected."""
-    from PIL import Image, UnidentifiedImageError
+    """BGR pixels of a complete JPEG or PNG, upright as its EXIF orientation says (as OpenCV,
+    which decodes every training and evaluation photo, shows it); truncated or foreign files
+    are rejected, and so is a header that claims more pixels than the limit, before decoding.
+    A phone's multi-picture JPEG (MPO) gives its first picture."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as img:
-            if img.format not in ("JPEG", "PNG"):
+            if img.format not in ("JPEG", "PNG", "MPO"):
                 raise BadRequest(f"image format {img.format} is not supported (JPEG or PNG)")
             if img.width * img.height > DEFAULT_MAX_PIXELS:
                 raise BadRequest(f"image is {img.width}x{img.height} pixels, over the limit", 413, "TOO_LARGE")
             img.load()  # raises on truncated data
-            rgb = np.asarray(img if img.mode == "RGB" else img.convert("RGB"))
+            upright = ImageOps.exif_transpose(img)
+            rgb = np.asarray(upright if upright.mode == "RGB" else upright.convert("RGB"))
+    except BadRequest:
+        raise
+    except Image.DecompressionBombError as exc:  # a header beyond even PIL's own limit
+        raise BadRequest(f"image header claims too many pixels: {exc}", 413, "TOO_LARGE") from exc
     except UnidentifiedImageError as exc:
         raise BadRequest("binData is not a JPEG or PNG image") from exc
-    except (OSError, SyntaxError) as exc:
+    except (OSError, SyntaxError, ValueError) as exc:
         raise BadRequest(f"image data is corrupt or truncated: {exc}") from exc
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
@@ -114,8 +115,21 @@ def plates_response(model_output: Any, options: ReadOptions = ReadOptions()) -> 
     return {"plates": plates, "model": model_output.get("model", {})}
 
 
-def _b64(text: str, field: str) -> bytes:
+def check_base64_request(request: Any) -> None:
+    """Reject a REST request whose ``binData`` is not base64 with a 400 naming the field;
+    seldon-core would decode it with no check of its own and answer 500."""
+    if not isinstance(request, dict) or "binData" not in request:
+        return
+    if not isinstance(request["binData"], (str, bytes)):
+        raise BadRequest(f"binData must be a base64 string, not {type(request['binData']).__name__}")
+    _b64(request["binData"], "binData")
+
+
+def _b64(text: str | bytes, field: str) -> bytes:
+    """Standard base64; line breaks and spaces (as ``base64`` tools wrap it) are allowed."""
+    if isinstance(text, str):
+        text = text.encode("ascii", errors="replace")  # a non-ASCII character becomes an invalid '?'
     try:
-        return base64.b64decode(text, validate=True)
+        return base64.b64decode(b"".join(text.split()), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise BadRequest(f"{field} is not valid base64: {exc}") from exc

@@ -11,11 +11,18 @@ import os
 import time
 
 from seldon_core.flask_utils import SeldonMicroserviceException
+from seldon_core.user_model import SeldonNotImplementedError
 
 from alpr.classes import BOARD_CLASSES
 from alpr.model import MODEL_NAME
 from alpr.model.detector import Detector
-from alpr.serving import BadRequest, decode_image, detections_response, image_bytes_from_request
+from alpr.serving import (
+    BadRequest,
+    check_base64_request,
+    decode_image,
+    detections_response,
+    image_bytes_from_request,
+)
 
 
 def mask_classes(choice: str) -> list[str] | None:
@@ -44,6 +51,14 @@ class PlateDetector:
         threshold = os.environ.get("ALPR_SCORE_THRESHOLD")  # unset: the model's own
         self.detector = Detector(self.model_uri, score_threshold=float(threshold) if threshold else None,
                                  mask_classes=mask_classes(os.environ.get("ALPR_MASKS", "boards")))
+
+    def predict_raw(self, request):
+        """Check the request seldon-core is about to decode, then let it go on as usual."""
+        try:
+            check_base64_request(request)
+        except BadRequest as exc:
+            raise SeldonMicroserviceException(exc.message, status_code=exc.status, reason=exc.reason) from exc
+        raise SeldonNotImplementedError("checked; seldon-core decodes it and calls predict")
 
     def predict(self, X, features_names=None, meta=None):
         if self.detector is None:

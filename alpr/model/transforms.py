@@ -14,7 +14,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmdet.datasets.transforms import RandomCrop, Resize
 from mmdet.registry import TRANSFORMS
-from PIL import Image
+from PIL import ExifTags, Image
 
 from alpr.classes import BOARD_CLASSES, CLASS_NAMES
 from alpr.model.plate_scale import PlateScale
@@ -91,6 +91,8 @@ class LoadPhotoSize(BaseTransform):
     def transform(self, results: dict) -> dict:
         with Image.open(results["img_path"]) as image:
             width, height = image.size
+            if image.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8):  # OpenCV decodes it turned
+                width, height = height, width
         results["img"] = None
         results["img_shape"] = results["ori_shape"] = (height, width)
         return results
