@@ -94,8 +94,12 @@ def run_pipeline(stack: str | None, config_path: Path, no_cache: bool) -> None:
               help="Model version to serve: a stage (production, staging, latest) or a number.")
 @click.option("--port", default=8000, show_default=True, help="Port of the local predictions endpoint.")
 @click.option("--workers", default=1, show_default=True, help="Model microservice workers.")
-def deploy_command(name: str, version: str, port: int, workers: int) -> None:
-    """Deploy an already trained model locally (no retraining)."""
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface the predictions endpoint listens on (0.0.0.0: every interface; see README).")
+def deploy_command(name: str, version: str, port: int, workers: int, host: str) -> None:
+    """Deploy an already trained model locally (no retraining). The running deployment of the
+    same name keeps serving until the new one answers."""
+    from pydantic import ValidationError
     from zenml.client import Client
 
     from alpr.deployment.local import DeploymentError
@@ -107,8 +111,11 @@ def deploy_command(name: str, version: str, port: int, workers: int) -> None:
         model_version = Client().get_model_version(MODEL_NAME, version)
     except KeyError:
         raise click.ClickException(f"no {MODEL_NAME} model version {version!r}; train one with `python run.py`")
+    try:
+        settings = DeploySettings(enabled=True, target="local", name=name, port=port, workers=workers, host=host)
+    except ValidationError as exc:
+        raise click.ClickException(f"invalid deployment option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
     trained = model_version.get_artifact("trained_model").load()
-    settings = DeploySettings(enabled=True, target="local", name=name, port=port, workers=workers)
     try:
         deployed = deploy_model(trained, str(model_version.number), settings)
     except DeploymentError as exc:
@@ -151,9 +158,12 @@ def logs_command(name: str, service: str, lines: int) -> None:
 @click.option("--name", default="alpr", show_default=True)
 def stop_command(name: str) -> None:
     """Stop a local deployment (all its processes)."""
-    from alpr.deployment.local import LocalDeployer
+    from alpr.deployment.local import DeploymentError, LocalDeployer
 
-    stopped = LocalDeployer().stop(name)
+    try:
+        stopped = LocalDeployer().stop(name)
+    except DeploymentError as exc:
+        raise click.ClickException(str(exc))
     click.echo(f"{name}: stopped" if stopped else f"{name}: nothing was running")
 
 
@@ -168,9 +178,12 @@ def predict_command(image: str, url: str | None, name: str) -> None:
     import urllib.request
 
     if url is None:
-        from alpr.deployment.local import LocalDeployer
+        from alpr.deployment.local import DeploymentError, LocalDeployer
 
-        record = LocalDeployer().get(name)
+        try:
+            record = LocalDeployer().get(name)
+        except DeploymentError as exc:
+            raise click.ClickException(str(exc))
         if record is None:
             raise click.ClickException(f"no local deployment {name!r}: run `python run.py deploy` or pass --url")
         url = record.predict_url

@@ -16,7 +16,6 @@ import json
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -34,21 +33,6 @@ def _post(url: str, body: bytes) -> float:
         resp.read()
         assert resp.status == 200
     return (time.perf_counter() - started) * 1000
-
-
-def _rss_mb(pid: int) -> float:
-    """RSS of the process and its children (gunicorn master + workers), in MB."""
-    total = 0.0
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            text = status.read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-        if int(fields.get("PPid", "0").strip()) == pid or int(fields.get("Pid", "0").strip()) == pid:
-            total += int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
-    return total
-
 
 
 def main() -> None:
@@ -87,7 +71,6 @@ def main() -> None:
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 list(pool.map(lambda i: _post(record.predict_url, bodies[i % len(bodies)]), range(args.requests)))
             concurrent_rps = args.requests / (time.perf_counter() - started)
-            model_pid = next(s.pid for s in record.services if s.name == "model")
             p50 = float(np.percentile(times, 50))
             out[f"{workers}_workers"] = {
                 "p50_ms": round(p50, 1),
@@ -96,7 +79,7 @@ def main() -> None:
                 "sequential_req_per_s": round(1000 / float(np.mean(times)), 2),
                 f"req_per_s_with_{workers}_clients": round(concurrent_rps, 2),
                 "overhead_over_bare_p50_ms": round(p50 - out["bare_model_p50_ms"], 1),
-                "model_service_rss_mb": round(_rss_mb(model_pid), 0),
+                "model_service_rss_mb": round(record.service("model").rss_mb(), 0),
             }
         finally:
             deployer.stop(name)

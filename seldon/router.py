@@ -3,24 +3,48 @@
 ``POST /api/v1.0/predictions`` goes to the model's ``/api/v1.0/predictions`` as sent (JSON or
 multipart); the model's whole SeldonMessage goes to the output transformer's
 ``/transform-output``; a non-200 answer from either is returned as it is. A microservice that
-does not answer gives 503 with a message. Standard library only, so it runs in any
-environment:
+does not answer gives 503 (504 when it answers too slowly) with a message. Standard library
+only, so it runs in any environment:
 
-    python seldon/router.py --port 8000 --model http://127.0.0.1:9001 --transformer http://127.0.0.1:9002
+    python seldon/router.py --port 8000 --routes routes.json
+
+``routes.json`` (``{"model": "http://127.0.0.1:9001", "transformer": "http://127.0.0.1:9002"}``)
+is read again whenever it changes: a redeploy starts new microservices, checks them, then
+rewrites the file, and the router's port never closes; ``GET /ready`` reports how many requests
+still run on the previous routes (``draining``), so the old microservices stop when it is 0.
+
+The router is the only door clients see, so it refuses what would tie it up: a body over the
+limit is refused (413) before it is read, a missing or malformed length gets 411 or 400, a
+client too slow to send its request gets 408, at most ``--max-connections`` are served at once
+(503 beyond), a body that is not JSON (or multipart) gets 400, an unknown method 405.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import logging
+import os
+import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 PREDICT_PATHS = ("/api/v1.0/predictions", "/api/v0.1/predictions", "/predict")
 log = logging.getLogger("alpr.router")
+
+
+class ClientError(Exception):
+    """A request the router answers itself with ``status`` (4xx) and a message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
 class Upstream:
@@ -50,36 +74,109 @@ class Upstream:
             conn.close()
 
 
-def make_handler(model: Upstream, transformer: Upstream) -> type[BaseHTTPRequestHandler]:
+class Routes:
+    """The model and transformer URLs from a JSON file, read again when the file changes
+    (the deployer replaces it atomically). Each request holds the routes it started with to
+    its end; ``draining`` counts the requests still on older routes, so that the deployer stops
+    old microservices only when nothing uses them."""
+
+    def __init__(self, path: Path, timeout: float):
+        self.path, self.timeout = path, timeout
+        self._stamp: int | None = None
+        self._upstreams: tuple[Upstream, Upstream] | None = None
+        self._generation = 0
+        self._in_flight: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def current(self) -> tuple[Upstream, Upstream]:
+        with self._lock:
+            return self._refresh()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[tuple[Upstream, Upstream]]:
+        """The current routes, counted as in use until the block ends."""
+        with self._lock:
+            upstreams, generation = self._refresh(), self._generation
+            self._in_flight[generation] = self._in_flight.get(generation, 0) + 1
+        try:
+            yield upstreams
+        finally:
+            with self._lock:
+                self._in_flight[generation] -= 1
+
+    def draining(self) -> int:
+        """Requests in progress on routes older than the current ones."""
+        with self._lock:
+            self._refresh()
+            return sum(n for g, n in self._in_flight.items() if g != self._generation)
+
+    def _refresh(self) -> tuple[Upstream, Upstream]:
+        stamp = self.path.stat().st_mtime_ns
+        if stamp != self._stamp:
+            doc = json.loads(self.path.read_text())
+            self._upstreams = (Upstream(doc["model"], self.timeout), Upstream(doc["transformer"], self.timeout))
+            self._stamp = stamp
+            self._generation += 1
+            log.info("routes: model %s, transformer %s", doc["model"], doc["transformer"])
+        return self._upstreams
+
+
+class BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, at most ``max_connections`` at once; one more gets 503."""
+
+    daemon_threads = True
+
+    def __init__(self, address, handler, max_connections: int):
+        super().__init__(address, handler)
+        self.slots = threading.BoundedSemaphore(max_connections)
+
+    def process_request(self, request, client_address) -> None:
+        if not self.slots.acquire(blocking=False):
+            body = json.dumps(_status(503, "too many connections; retry shortly")).encode()
+            try:
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                                b"Connection: close\r\nRetry-After: 1\r\nContent-Length: %d\r\n\r\n%s"
+                                % (len(body), body))
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+
+def make_handler(routes: Routes, max_body: int, client_timeout: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        default_request_version = "HTTP/1.0"  # a garbled request line still gets a status line and headers
+        timeout = client_timeout  # seconds a client may take between bytes (read by StreamRequestHandler)
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-            if self.path.split("?")[0] not in PREDICT_PATHS:
-                return self._json(404, _status(404, f"no route {self.path}; POST /api/v1.0/predictions"))
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            if not body:
-                return self._json(400, _status(400, "empty request body: send {\"binData\": \"<base64 image>\"}"))
-            started = time.perf_counter()
             try:
-                status, payload, ctype = model.post("/api/v1.0/predictions", body,
-                                                    self.headers.get("Content-Type", "application/json"))
-            except OSError as exc:
-                return self._json(503, _status(503, f"model microservice at {model.url} is not reachable: {exc}"))
-            if status != 200:
-                return self._raw(status, payload, ctype)
-            try:
-                status, payload, ctype = transformer.post("/transform-output", payload, "application/json")
-            except OSError as exc:
-                return self._json(503, _status(503, f"transformer at {transformer.url} is not reachable: {exc}"))
-            log.info("predict %d in %.1f ms", status, (time.perf_counter() - started) * 1000)
-            return self._raw(status, payload, ctype)
+                if self.path.split("?")[0] not in PREDICT_PATHS:
+                    self.close_connection = True  # its body stays unread
+                    raise ClientError(404, f"no route {self.path}; POST /api/v1.0/predictions")
+                body = self._read_body()
+                content_type = self.headers.get("Content-Type", "application/json")
+                if "multipart/form-data" not in content_type:
+                    _check_json(body)
+                self._predict(body, content_type)
+            except ClientError as err:
+                self._json(err.status, _status(err.status, err.message))
+            except TimeoutError:
+                self.close_connection = True
+                self._json(408, _status(408, f"request body not received within {client_timeout:.0f} s"))
 
         def do_GET(self) -> None:  # noqa: N802
             if self.path in ("/health/ping", "/live"):
                 return self._raw(200, b"pong", "text/plain")
             if self.path in ("/health/status", "/ready"):
+                model, transformer = routes.current()
                 states = {}
                 for name, up in (("model", model), ("transformer", transformer)):
                     try:
@@ -87,8 +184,86 @@ def make_handler(model: Upstream, transformer: Upstream) -> type[BaseHTTPRequest
                     except OSError as exc:
                         states[name] = f"unreachable: {exc}"
                 ok = all(s == 200 for s in states.values())
-                return self._json(200 if ok else 503, {"ready": ok, "services": states})
+                doc = {"ready": ok, "services": states, "routes": {"model": model.url, "transformer": transformer.url},
+                       "draining": routes.draining()}
+                return self._json(200 if ok else 503, doc)
             return self._json(404, _status(404, f"no route {self.path}"))
+
+        def __getattr__(self, name: str):
+            if name.startswith("do_"):  # any other method: 405, not http.server's 501
+                return self._not_allowed
+            raise AttributeError(name)
+
+        def _not_allowed(self) -> None:
+            self.close_connection = True
+            self._json(405, _status(405, f"method {self.command} not allowed: GET /ready or POST /api/v1.0/predictions"))
+
+        def _read_body(self) -> bytes:
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                return self._read_chunked()
+            raw = self.headers.get("Content-Length")
+            if raw is None:
+                self.close_connection = True
+                raise ClientError(411, "Content-Length (or Transfer-Encoding: chunked) is required")
+            if not raw.strip().isdigit():
+                self.close_connection = True
+                raise ClientError(400, f"Content-Length {raw!r} is not a number of bytes")
+            length = int(raw)
+            if length > max_body:
+                self.close_connection = True
+                raise ClientError(413, f"request body of {length} bytes is over the limit of {max_body}")
+            if length == 0:
+                raise ClientError(400, "empty request body: send {\"binData\": \"<base64 image>\"}")
+            body = self.rfile.read(length)
+            if len(body) < length:
+                self.close_connection = True
+                raise ClientError(400, f"request body ended after {len(body)} of {length} bytes")
+            return body
+
+        def _read_chunked(self) -> bytes:
+            body = bytearray()
+            while True:
+                line = self.rfile.readline(1024)
+                try:
+                    size = int(line.split(b";")[0].strip(), 16)
+                except ValueError:
+                    size = -1
+                if size < 0:
+                    self.close_connection = True
+                    raise ClientError(400, f"malformed chunk size {line[:40]!r} in a chunked body")
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    if not body:
+                        raise ClientError(400, "empty request body: send {\"binData\": \"<base64 image>\"}")
+                    return bytes(body)
+                if len(body) + size > max_body:
+                    self.close_connection = True
+                    raise ClientError(413, f"chunked request body over the limit of {max_body} bytes")
+                chunk = self.rfile.read(size)
+                if len(chunk) < size:
+                    self.close_connection = True
+                    raise ClientError(400, "chunked request body ended inside a chunk")
+                body += chunk
+                self.rfile.readline(8)  # the CRLF after the chunk
+
+        def _predict(self, body: bytes, content_type: str) -> None:
+            started = time.perf_counter()
+            with routes.held() as (model, transformer):
+                status, payload, ctype = _call(model, "model microservice", "/api/v1.0/predictions", body,
+                                               content_type)
+                if status == 200:
+                    status, payload, ctype = _call(transformer, "transformer", "/transform-output", payload,
+                                                   "application/json")
+            log.info("predict %d in %.1f ms", status, (time.perf_counter() - started) * 1000)
+            self._raw(status, payload, ctype)
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """http.server's own refusals (garbled request line, headers too long) in our JSON form;
+            a request line of another HTTP version is the client's fault too (400, not 505)."""
+            self.close_connection = True
+            message = message or HTTPStatus(code).phrase
+            self._json(400 if code == 505 else code, _status(400 if code == 505 else code, message))
 
         def _json(self, status: int, doc: dict) -> None:
             self._raw(status, json.dumps(doc).encode(), "application/json")
@@ -97,6 +272,8 @@ def make_handler(model: Upstream, transformer: Upstream) -> type[BaseHTTPRequest
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(payload)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(payload)
 
@@ -104,6 +281,28 @@ def make_handler(model: Upstream, transformer: Upstream) -> type[BaseHTTPRequest
             log.debug(fmt, *args)
 
     return Handler
+
+
+def _call(upstream: Upstream, what: str, path: str, body: bytes, content_type: str) -> tuple[int, bytes, str]:
+    """POST to a microservice; an answer it cannot give becomes 503 or 504 with a message."""
+    try:
+        return upstream.post(path, body, content_type)
+    except TimeoutError:
+        doc = _status(504, f"{what} at {upstream.url} did not answer within {upstream.timeout:.0f} s")
+    except OSError as exc:
+        doc = _status(503, f"{what} at {upstream.url} is not reachable: {exc}")
+    except http.client.HTTPException as exc:
+        doc = _status(502, f"{what} at {upstream.url} gave a broken answer: {exc!r}")
+    return doc["status"]["code"], json.dumps(doc).encode(), "application/json"
+
+
+def _check_json(body: bytes) -> None:
+    try:
+        doc = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ClientError(400, f"request body is not JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise ClientError(400, "request body must be a JSON object: {\"binData\": \"<base64 image>\"}")
 
 
 def _status(code: int, info: str) -> dict:
@@ -114,12 +313,18 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Local Seldon-executor stand-in: model -> output transformer.")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--model", required=True, help="model microservice base URL")
-    p.add_argument("--transformer", required=True, help="output transformer base URL")
+    p.add_argument("--routes", type=Path, required=True, help="JSON file: {\"model\": URL, \"transformer\": URL}")
+    p.add_argument("--max-body-bytes", type=int, default=28 * 1024 * 1024)
+    p.add_argument("--max-connections", type=int, default=32)
+    p.add_argument("--client-timeout", type=float, default=30.0, help="seconds a client may pause while sending")
+    p.add_argument("--upstream-timeout", type=float, default=120.0, help="seconds a microservice may take")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    server = ThreadingHTTPServer((args.host, args.port), make_handler(Upstream(args.model), Upstream(args.transformer)))
-    log.info("router on http://%s:%d -> model %s -> transformer %s", args.host, args.port, args.model, args.transformer)
+    routes = Routes(args.routes.resolve(), args.upstream_timeout)
+    routes.current()  # a missing or broken routes file fails now, not at the first request
+    handler = make_handler(routes, args.max_body_bytes, args.client_timeout)
+    server = BoundedServer((args.host, args.port), handler, args.max_connections)
+    log.info("router on http://%s:%d (pid %d), routes from %s", args.host, args.port, os.getpid(), args.routes)
     server.serve_forever()
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import signal
+import socket
+import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,8 +19,9 @@ import cv2
 import numpy as np
 import pytest
 
-from alpr.model import MODEL_NAME
 from alpr.deployment.local import DeploymentError, LocalDeployer, free_ports
+from alpr.model import MODEL_NAME
+from alpr.project import PROJECT_ROOT
 from alpr.serving import plates_response
 
 NAME = "test-alpr"
@@ -131,8 +136,12 @@ def test_truncated_and_oversized_images_rejected_server_stays_up(deployment, jpe
     _, record = deployment
     got, doc = post_json(record.predict_url, {"binData": base64.b64encode(jpeg[: len(jpeg) // 2]).decode()})
     assert got == 400 and "truncated" in doc["status"]["info"]
-    big = _png_bytes(480, 640)  # ~900 kB of noise, limit set to 400 kB
+    big = _png_bytes(480, 640)  # ~900 kB of noise, limit set to 400 kB: the router refuses the body unread
     got, doc = post_json(record.predict_url, {"binData": base64.b64encode(big).decode()})
+    assert got == 413 and "request body of" in doc["status"]["info"]
+    just_over = _png_bytes(300, 460)  # fits the body the router admits, not the image limit
+    assert 400_000 < len(just_over) < 440_000
+    got, doc = post_json(record.predict_url, {"binData": base64.b64encode(just_over).decode()})
     assert got == 413 and "over the limit of 400000" in doc["status"]["info"]
     got, _ = post_json(record.predict_url, {"binData": base64.b64encode(jpeg).decode()})
     assert got == 200  # still serving
@@ -143,7 +152,7 @@ def test_status_list_logs(deployment) -> None:
     status = deployer.status(NAME)
     assert status["ready"] and status["processes"] == {"model": "running", "transformer": "running", "router": "running"}
     assert [r.name for r in deployer.list()] == [NAME]
-    assert isinstance(deployer.logs(NAME, "router"), str)
+    assert f"router on http://127.0.0.1:{record.port}" in deployer.logs(NAME, "router")
 
 
 def test_dead_model_gives_503_then_redeploy_recovers(deployment, jpeg: bytes, trained) -> None:
@@ -156,12 +165,12 @@ def test_dead_model_gives_503_then_redeploy_recovers(deployment, jpeg: bytes, tr
     got, doc = post_json(record.predict_url, {"binData": base64.b64encode(jpeg).decode()})
     assert got == 503 and "model microservice" in doc["status"]["info"] and "not reachable" in doc["status"]["info"]
     assert deployer.status(NAME)["processes"]["model"] == "dead"
-    old_pids = [s.pid for s in record.services]
-    port = int(record.url.rsplit(":", 1)[1])
+    old_pids = [s.pid for s in record.services if s.name != "router"]
     # a path relative to here: the microservices run elsewhere (seldon/), so it is made absolute
-    new = deployer.deploy(NAME, os.path.relpath(trained.checkpoint), model_version="7", port=port)
+    new = deployer.deploy(NAME, os.path.relpath(trained.checkpoint), model_version="7", port=record.port)
     assert new.model_uri == str(Path(trained.checkpoint).resolve())
     assert all(not _pid_alive(p) for p in old_pids)  # no orphans from the old deployment
+    assert new.service("router").pid == record.service("router").pid  # its port never closed
     got, _ = post_json(new.predict_url, {"binData": base64.b64encode(jpeg).decode()})
     assert got == 200
 
@@ -197,3 +206,236 @@ def test_prometheus_metrics(deployment, jpeg: bytes) -> None:
     assert "alpr_detector_requests_total" in text["model"]
     assert "alpr_detector_inference_ms_bucket" in text["model"]  # latency histogram
     assert "alpr_plates_found_total" in text["transformer"]
+
+
+# -- hostile requests, sent as raw bytes so that malformed headers reach the router as written --
+
+def send_raw(port: int, raw: bytes, timeout: float = 30.0) -> tuple[int, str]:
+    """Send ``raw`` to 127.0.0.1:``port``; the answer's status and body (0, "" if none came)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+        conn.sendall(raw)
+        answer = b""
+        try:
+            while chunk := conn.recv(65536):
+                answer += chunk
+                head, _, body = answer.partition(b"\r\n\r\n")
+                length = re.search(rb"Content-Length: (\d+)", head)
+                if length and len(body) >= int(length.group(1)):
+                    break
+        except ConnectionResetError:
+            pass
+    if not answer:
+        return 0, ""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode(errors="replace")
+
+
+def _head(extra: str, method: str = "POST", path: str = "/api/v1.0/predictions") -> bytes:
+    return f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{extra}\r\n".encode()
+
+
+@pytest.mark.parametrize(("raw", "status", "message"), [
+    (_head("Content-Length: -1\r\n"), 400, "not a number of bytes"),
+    (_head("Content-Length: abc\r\n"), 400, "not a number of bytes"),
+    (_head("Content-Length: 999999999999\r\n"), 413, "over the limit"),
+    (_head(""), 411, "Content-Length"),
+    (_head("Content-Length: 12\r\n") + b'{"binData": ', 400, "not JSON"),
+    (_head("Content-Length: 2\r\n") + b"[]", 400, "JSON object"),
+    (_head("Content-Length: 17\r\n") + b'{"binData": "abc"', 400, "not JSON"),
+    (_head("Content-Length: 0\r\n", method="PUT"), 405, "not allowed"),
+    (_head("Content-Length: 0\r\n", method="BREW"), 405, "not allowed"),
+    (b"\x16\x03\x01 not http at all\r\n\r\n", 400, "Bad request"),
+    (b"POST /api/v1.0/predictions HTTP/2.0\r\n\r\n", 400, "HTTP version"),
+], ids=["negative-length", "length-abc", "huge-length", "no-length", "cut-json", "json-list", "unclosed-json",
+        "put", "unknown-method", "garbage", "http2-line"])
+def test_router_answers_malformed_requests_with_4xx(deployment, jpeg: bytes, raw: bytes, status: int,
+                                                     message: str) -> None:
+    deployer, _ = deployment
+    record = deployer.get(NAME)
+    got, body = send_raw(record.port, raw)
+    assert got == status, body
+    assert message in body
+    assert post_json(record.predict_url, {"binData": base64.b64encode(jpeg).decode()})[0] == 200  # still up
+
+
+def test_invalid_base64_in_bin_data_is_400_not_500(deployment) -> None:
+    deployer, _ = deployment
+    record = deployer.get(NAME)
+    for target in (record.predict_url, f"http://127.0.0.1:{record.service('model').http_port}/api/v1.0/predictions"):
+        got, doc = post_json(target, {"binData": "abc"})
+        assert got == 400 and "binData is not valid base64" in doc["status"]["info"], (target, doc)
+
+
+def test_chunked_upload_is_read(deployment, jpeg: bytes) -> None:
+    deployer, _ = deployment
+    record = deployer.get(NAME)
+    body = json.dumps({"binData": base64.b64encode(jpeg).decode()}).encode()
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 5000]), body[i:i + 5000]) for i in range(0, len(body), 5000))
+    got, answer = send_raw(record.port, _head("Transfer-Encoding: chunked\r\n") + chunks + b"0\r\n\r\n")
+    assert got == 200 and json.loads(answer)["jsonData"]["model"]["version"] == "7"
+
+
+def test_slow_clients_time_out_and_connections_are_bounded(deployment, tmp_path: Path) -> None:
+    """A router of its own (same microservices) with a 1 s client timeout and 2 connections."""
+    deployer, _ = deployment
+    record = deployer.get(NAME)
+    routes = tmp_path / "routes.json"
+    routes.write_text(json.dumps({"model": f"http://127.0.0.1:{record.service('model').http_port}",
+                                  "transformer": f"http://127.0.0.1:{record.service('transformer').http_port}"}))
+    port = free_ports(1)[0]
+    router = subprocess.Popen([str(deployer.python), "seldon/router.py", "--port", str(port), "--routes", str(routes),
+                               "--client-timeout", "1", "--max-connections", "2"], cwd=PROJECT_ROOT)
+    try:
+        _wait_listening(port)
+        started = time.monotonic()
+        got, body = send_raw(port, _head("Content-Length: 100\r\n") + b'{"binData": ')  # and then nothing
+        assert got == 408 and "not received within 1 s" in body
+        assert time.monotonic() - started < 10
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]  # hold both slots
+        try:
+            time.sleep(0.3)
+            got, body = send_raw(port, b"GET /live HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert got == 503 and "too many connections" in body
+        finally:
+            for conn in idle:
+                conn.close()
+        time.sleep(1.5)
+        assert send_raw(port, b"GET /live HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 200  # slots freed
+    finally:
+        router.terminate()
+        router.wait(10)
+
+
+def test_microservices_listen_on_loopback_only_and_get_no_secrets(deployment, monkeypatch) -> None:
+    deployer, _ = deployment
+    record = deployer.get(NAME)
+    listening = _listening_addresses()
+    for svc in record.services:
+        ports = [svc.http_port] + ([svc.metrics_port] if svc.metrics_port else [])
+        for port in ports:
+            assert listening.get(port) == "127.0.0.1", (svc.name, port, listening.get(port))
+    environ = Path(f"/proc/{record.service('model').pid}/environ").read_bytes().split(b"\0")
+    names = {item.split(b"=", 1)[0].decode() for item in environ if item}
+    assert "MODEL_URI" in names and "ALPR_CATALOG_PASSWORD" not in names and "ZENML_CONFIG_PATH" not in names
+
+
+def _wait_listening(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _listening_addresses() -> dict[int, str]:
+    """Port -> IPv4 address of every listening TCP socket of this machine (/proc/net/tcp)."""
+    out = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] != "0A":  # LISTEN
+            continue
+        address, port = fields[1].split(":")
+        out[int(port, 16)] = socket.inet_ntoa(bytes.fromhex(address)[::-1])
+    return out
+
+
+# -- redeploys: the running deployment serves until the new one answers --
+
+def test_failed_redeploys_keep_the_old_model_serving(deployment, jpeg: bytes, trained, tmp_path: Path) -> None:
+    deployer, _ = deployment
+    record = deployer.get(NAME)
+    body = {"binData": base64.b64encode(jpeg).decode()}
+    groups_before = _serving_process_groups()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(DeploymentError, match=f"port {busy.getsockname()[1]} is in use.*keeps serving"):
+            deployer.deploy(NAME, str(trained.checkpoint), model_version="8", port=busy.getsockname()[1])
+    corrupt = tmp_path / "corrupt.pth"
+    corrupt.write_bytes(b"not a checkpoint" * 100)
+    with pytest.raises(DeploymentError, match="model process exited while starting"):
+        deployer.deploy(NAME, str(corrupt), model_version="8", port=record.port)
+    with pytest.raises(DeploymentError, match="did not answer a test prediction within 1 s"):
+        deployer.deploy(NAME, str(trained.checkpoint), model_version="8", port=record.port, ready_timeout=1)
+    assert deployer.get(NAME).services == record.services  # the same processes, untouched
+    got, doc = post_json(record.predict_url, body)
+    assert got == 200 and doc["jsonData"]["model"]["version"] == "7"
+    assert _serving_process_groups() == groups_before  # nothing left of the failed attempts
+
+
+def test_redeploy_switches_without_closing_the_port(deployment, jpeg: bytes, trained) -> None:
+    deployer, _ = deployment
+    old = deployer.get(NAME)
+    body = {"binData": base64.b64encode(jpeg).decode()}
+    answers: list[int] = []
+    stop = threading.Event()
+
+    def client() -> None:  # asks all through the redeploy
+        while not stop.is_set():
+            answers.append(post_json(old.predict_url, body)[0])
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    try:
+        new = deployer.deploy(NAME, str(trained.checkpoint), model_version="9", port=old.port)
+    finally:
+        stop.set()
+        thread.join()
+    assert answers and set(answers) == {200}  # never an error while switching
+    assert new.service("router").pid == old.service("router").pid
+    assert not old.service("model").alive() and not old.service("transformer").alive()
+    got, doc = post_json(new.predict_url, body)
+    assert got == 200 and doc["jsonData"]["model"]["version"] == "9"
+
+
+def test_stop_never_signals_a_process_that_is_not_ours(tmp_path: Path) -> None:
+    """A recorded process id that now names another process (ids are reused) is left alone."""
+    stranger = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        deployer = LocalDeployer(state_dir=tmp_path)
+        folder = tmp_path / "ghost"
+        folder.mkdir()
+        (folder / "deployment.json").write_text(json.dumps({
+            "name": "ghost", "model_uri": "m.pth", "model_version": "1", "url": "http://127.0.0.1:1",
+            "created": "", "workers": 1,
+            "services": [{"name": "router", "pid": stranger.pid, "http_port": 1, "log_file": "", "command": [],
+                          "identity": "another-boot/12345"}]}))
+        assert deployer.status("ghost")["processes"] == {"router": "dead"}
+        assert deployer.stop("ghost") is False
+        assert stranger.poll() is None  # still running
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "", "UPPER", "-x", "x" * 64])
+def test_deployment_names_cannot_escape_their_folder(name: str, tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from alpr.deployment.settings import DeploySettings
+
+    deployer = LocalDeployer(state_dir=tmp_path / "deployments")
+    with pytest.raises(DeploymentError, match="not allowed"):
+        deployer.deploy(name, "m.pth")
+    with pytest.raises(DeploymentError, match="not allowed"):
+        deployer.stop(name)
+    with pytest.raises(ValidationError):
+        DeploySettings(name=name)
+    assert not (tmp_path / "x").exists() and not (tmp_path / "deployments").exists()
+
+
+def _serving_process_groups() -> set[int]:
+    """Process groups of this machine's microservices started from this project."""
+    groups = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if str(PROJECT_ROOT / "seldon" / "serve.py") in cmdline:
+                groups.add(int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2]))
+        except (OSError, ValueError):
+            continue
+    return groups

@@ -1,32 +1,59 @@
 """Local deployments: the Seldon model and transformer microservices plus the router, as
 background processes of this machine, tracked in a small registry under ``.zenml/deployments/``.
 
-Each deployment gets a folder with ``deployment.json`` (ports, process ids, model) and one log
-file per process. Redeploying a name stops its old processes first (whole process groups, so
-gunicorn workers go too); a process that died is reported as such by ``status``.
+Each deployment gets a folder with ``deployment.json`` (ports, process ids and identities,
+model), ``routes.json`` (where the router sends requests) and one log file per process.
+
+A redeploy never leaves users without a model: the new microservices start on ports of their
+own and must answer a real prediction before the router is switched to them (by rewriting
+``routes.json``; the router's port never closes); only then do the old ones stop. If anything
+fails, the old deployment keeps serving and the error says why.
+
+The microservices listen on the loopback interface only; the router, the one door clients
+see, listens where ``host`` says (loopback unless asked otherwise). Processes are stopped as
+whole process groups (gunicorn workers go too), and only after checking that the process id
+still names the process this registry started (ids are reused after a reboot).
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from alpr.limits import max_request_bytes
 from alpr.model import MODEL_NAME
 from alpr.project import PROJECT_ROOT, zenml_config_path
 
 SELDON_DIR = PROJECT_ROOT / "seldon"
+#: a deployment name is a Kubernetes object name too (DNS-1123 label): no path can hide in it
+NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+#: what the serving processes inherit from this environment (no secrets such as catalog passwords)
+INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "STORAGE_EMULATOR_HOST", "GCE_METADATA_HOST",
+                 "NO_GCE_CHECK", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT")
 
 
 class DeploymentError(RuntimeError):
     pass
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a valid deployment name, else a DeploymentError saying what is allowed."""
+    if not re.match(NAME_PATTERN, name or ""):
+        raise DeploymentError(f"deployment name {name!r} is not allowed: use 1-63 lower-case letters, digits "
+                              "and '-', starting and ending with a letter or digit")
+    return name
 
 
 @dataclass
@@ -37,17 +64,35 @@ class ServiceProcess:
     log_file: str
     command: list[str]
     metrics_port: int = 0  # Prometheus metrics at http://127.0.0.1:<metrics_port>/metrics
+    identity: str = ""  # boot id and start time of the process: see process_identity()
 
     def alive(self) -> bool:
-        try:
-            os.kill(self.pid, 0)
-        except OSError:
-            return False
-        try:  # a zombie is not alive
-            state = Path(f"/proc/{self.pid}/stat").read_text().split(") ")[-1].split()[0]
-            return state != "Z"
-        except OSError:
-            return True
+        """The process this record started is still running (not a zombie, not a newer
+        process that happens to have the same id)."""
+        stat = _proc_stat(self.pid)
+        return stat is not None and stat[0] != "Z" and process_identity(self.pid) == self.identity
+
+    def stop(self) -> bool:
+        """Stop the process group this record started; True if something of it was running."""
+        return self._group_is_ours() and _kill_group(self.pid)
+
+    def rss_mb(self) -> float:
+        """Resident memory of the whole process group (gunicorn master and workers), in MB."""
+        if not self._group_is_ours():
+            return 0.0
+        return sum(int(stat[21]) for stat in _group_stats(self.pid)) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def _group_is_ours(self) -> bool:
+        """A living process with the recorded id is ours only if it is the very process started
+        (same boot, same start time). When the leader is gone its group may live on (gunicorn
+        workers, seldon-core's metrics server): ours if, in this boot, all of it started after
+        the leader did."""
+        if process_identity(self.pid):
+            return self.alive()
+        boot, _, started = self.identity.partition("/")
+        members = _group_stats(self.pid)
+        return (bool(started) and boot == _boot_id() and bool(members)
+                and all(int(stat[19]) >= int(started) for stat in members))
 
 
 @dataclass
@@ -59,10 +104,15 @@ class DeploymentRecord:
     created: str
     workers: int
     services: list[ServiceProcess] = field(default_factory=list)
+    host: str = "127.0.0.1"
+    port: int = 0
 
     @property
     def predict_url(self) -> str:
         return f"{self.url}/api/v1.0/predictions"
+
+    def service(self, name: str) -> ServiceProcess | None:
+        return next((s for s in self.services if s.name == name), None)
 
     @classmethod
     def from_dict(cls, doc: dict) -> "DeploymentRecord":
@@ -79,7 +129,7 @@ class LocalDeployer:
 
     # -- registry -------------------------------------------------------------------------
     def get(self, name: str) -> DeploymentRecord | None:
-        path = self.state_dir / name / "deployment.json"
+        path = self.state_dir / check_name(name) / "deployment.json"
         if not path.exists():
             return None
         return DeploymentRecord.from_dict(json.loads(path.read_text()))
@@ -87,12 +137,13 @@ class LocalDeployer:
     def list(self) -> list[DeploymentRecord]:
         if not self.state_dir.exists():
             return []
-        return [r for p in sorted(self.state_dir.iterdir()) if (r := self.get(p.name)) is not None]
+        return [r for p in sorted(self.state_dir.iterdir())
+                if re.match(NAME_PATTERN, p.name) and (r := self.get(p.name)) is not None]
 
     def _save(self, record: DeploymentRecord) -> None:
         folder = self.state_dir / record.name
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "deployment.json").write_text(json.dumps(asdict(record), indent=1))
+        _write_atomically(folder / "deployment.json", json.dumps(asdict(record), indent=1))
 
     # -- lifecycle ------------------------------------------------------------------------
     def deploy(
@@ -104,59 +155,89 @@ class LocalDeployer:
         port: int = 8000,
         workers: int = 1,
         ready_timeout: float = 180.0,
+        host: str = "127.0.0.1",
     ) -> DeploymentRecord:
-        """(Re)deploy ``name``: stop what runs under it, start the three processes, wait until ready."""
-        model_uri = _served_uri(model_uri)  # before stopping anything: a bad path keeps what runs
-        self.stop(name)
-        if not _wait_port_free(port, timeout=10.0):
-            raise DeploymentError(f"port {port} is in use by another program; choose another with --port")
+        """(Re)deploy ``name``: start new microservices, check that they answer a prediction,
+        switch the router to them (starting it if it does not run on ``host:port``), then stop
+        the old ones. On any failure what ran before keeps serving."""
+        check_name(name)
+        model_uri = _served_uri(model_uri)
+        old = self.get(name)
+        old_router = old.service("router") if old else None
+        keep_router = bool(old_router and old_router.alive() and (old.host, old.port) == (host, port))
+        if not keep_router and not _port_free(port, host):
+            serving = f"; {name} keeps serving at {old.url}" if old and old_router and old_router.alive() else ""
+            raise DeploymentError(f"port {port} is in use by another program; choose another with --port{serving}")
         folder = self.state_dir / name
         folder.mkdir(parents=True, exist_ok=True)
-        model_port, transformer_port = free_ports(2)
-        env = {
-            **os.environ,
-            "PYTHONPATH": f"{PROJECT_ROOT}:{SELDON_DIR}",
-            "MODEL_URI": model_uri,
-            "ALPR_MODEL_NAME": model_name,
-            "ALPR_MODEL_VERSION": model_version,
-            "PYTHONUNBUFFERED": "1",
-            # workers share the cores: oversubscribed OpenMP pools are many times slower
-            "ALPR_TORCH_THREADS": str(max(1, (os.cpu_count() or 1) // workers)),
-        }
         record = DeploymentRecord(
-            name=name, model_uri=model_uri, model_version=model_version, url=f"http://127.0.0.1:{port}",
-            created=datetime.now(timezone.utc).isoformat(timespec="seconds"), workers=workers,
+            name=name, model_uri=model_uri, model_version=model_version, url=f"http://{_url_host(host)}:{port}",
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"), workers=workers, host=host, port=port,
         )
-        microservice = str(self.python.with_name("seldon-core-microservice"))
-        # every microservice its own gRPC and metrics ports, so several run on one machine
-        model_grpc, model_metrics, tr_grpc, tr_metrics = free_ports(4)
-        specs = [
-            ("model", model_port, model_metrics,
-             [microservice, "PlateDetector", "--service-type", "MODEL", "--http-port", str(model_port),
-              "--workers", str(workers), "--grpc-workers", "0", "--grpc-port", str(model_grpc),
-              "--metrics-port", str(model_metrics), "--log-level", "WARNING"]),
-            ("transformer", transformer_port, tr_metrics,
-             [microservice, "PlateReader", "--service-type", "TRANSFORMER", "--http-port", str(transformer_port),
-              "--workers", "1", "--grpc-workers", "0", "--grpc-port", str(tr_grpc),
-              "--metrics-port", str(tr_metrics), "--log-level", "WARNING"]),
-            ("router", port, 0,
-             [str(self.python), str(SELDON_DIR / "router.py"), "--port", str(port),
-              "--model", f"http://127.0.0.1:{model_port}", "--transformer", f"http://127.0.0.1:{transformer_port}"]),
-        ]
+        env = _serving_env(model_uri, model_name, model_version, workers)
+        routes = folder / "routes.json"
+        old_routes = routes.read_text() if keep_router and routes.exists() else None
+        started: list[ServiceProcess] = []
         try:
-            for svc_name, svc_port, metrics_port, command in specs:
-                log_file = folder / f"{svc_name}.log"
-                with open(log_file, "ab") as log:
-                    proc = subprocess.Popen(command, cwd=SELDON_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
-                record.services.append(
-                    ServiceProcess(svc_name, proc.pid, svc_port, str(log_file), command, metrics_port))
-                self._save(record)
-            self._wait_ready(record, ready_timeout)
+            model = self._start_microservice(folder, "model", "PlateDetector", "MODEL", workers, env, started)
+            transformer = self._start_microservice(folder, "transformer", "PlateReader", "TRANSFORMER", 1, env, started)
+            self._wait_until(lambda: _answers(model, transformer, model_version), started, folder, ready_timeout,
+                             "the new model did not answer a test prediction")
+            _write_atomically(routes, json.dumps({"model": _local_url(model), "transformer": _local_url(transformer)}))
+            if keep_router:
+                router = old_router
+            else:
+                router = self._start(folder, "router", port, 0, [
+                    str(self.python), str(SELDON_DIR / "router.py"), "--host", host, "--port", str(port),
+                    "--routes", str(routes), "--max-body-bytes", str(max_request_bytes())], env, started)
+            self._wait_until(lambda: _routed_to(record.url, model), [*started, router], folder, 150.0,
+                             f"the router at {record.url} did not switch to the new model (or finish old requests)")
         except Exception:
-            self.stop(name, keep_logs=True)
+            for svc in started:  # started just now: surely ours, even when the leader has exited
+                _kill_group(svc.pid)
+            if old_routes is not None:
+                _write_atomically(routes, old_routes)
             raise
+        record.services = [model, transformer, router]
+        self._save(record)
+        for svc in old.services if old else []:
+            if svc is not router:
+                svc.stop()
         return record
+
+    def _start_microservice(self, folder: Path, name: str, component: str, service_type: str, workers: int,
+                            env: dict, started: list[ServiceProcess]) -> ServiceProcess:
+        """One seldon-core microservice on loopback ports of its own (HTTP, gRPC, metrics)."""
+        http_port, grpc_port, metrics_port = free_ports(3)
+        return self._start(folder, name, http_port, metrics_port, [
+            str(self.python), str(SELDON_DIR / "serve.py"), component, "--service-type", service_type,
+            "--http-port", str(http_port), "--workers", str(workers), "--grpc-workers", "0",
+            "--grpc-port", str(grpc_port), "--metrics-port", str(metrics_port), "--log-level", "WARNING"],
+            env, started)
+
+    def _start(self, folder: Path, name: str, http_port: int, metrics_port: int, command: list[str], env: dict,
+               started: list[ServiceProcess]) -> ServiceProcess:
+        log_file = folder / f"{name}.log"
+        with open(log_file, "ab") as log:
+            proc = subprocess.Popen(command, cwd=SELDON_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        svc = ServiceProcess(name, proc.pid, http_port, str(log_file), command, metrics_port,
+                             process_identity(proc.pid))
+        started.append(svc)
+        return svc
+
+    def _wait_until(self, check, services: list[ServiceProcess], folder: Path, timeout: float, what: str) -> None:
+        """Poll ``check`` until it is true; a process that exits meanwhile ends the wait with its log."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dead = next((s for s in services if not s.alive()), None)
+            if dead:
+                tail = "\n".join(Path(dead.log_file).read_text(errors="replace").splitlines()[-30:])
+                raise DeploymentError(f"{dead.name} process exited while starting; last log lines:\n{tail}")
+            if check():
+                return
+            time.sleep(0.5)
+        raise DeploymentError(f"{what} within {timeout:.0f} s; see the logs in {folder}")
 
     def status(self, name: str) -> dict:
         record = self.get(name)
@@ -171,7 +252,7 @@ class LocalDeployer:
         record = self.get(name)
         if record is None:
             raise DeploymentError(f"no local deployment named {name!r}")
-        svc = next((s for s in record.services if s.name == service), None)
+        svc = record.service(service)
         if svc is None:
             raise DeploymentError(f"{name} has no service {service!r} (model, transformer, router)")
         text = Path(svc.log_file).read_text(errors="replace") if Path(svc.log_file).exists() else ""
@@ -184,27 +265,14 @@ class LocalDeployer:
             return False
         stopped = False
         for svc in record.services:
-            stopped |= _kill_group(svc.pid)
+            stopped |= svc.stop()
         folder = self.state_dir / name
         (folder / "deployment.json").unlink(missing_ok=True)
+        (folder / "routes.json").unlink(missing_ok=True)
         if not keep_logs:
             for f in folder.glob("*.log"):
                 f.unlink()
         return stopped
-
-    def _wait_ready(self, record: DeploymentRecord, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            dead = [s for s in record.services if not s.alive()]
-            if dead:
-                svc = dead[0]
-                tail = self.logs(record.name, svc.name, 30)
-                raise DeploymentError(f"{svc.name} process exited while starting; last log lines:\n{tail}")
-            if _ready(record.url):
-                return
-            time.sleep(0.5)
-        raise DeploymentError(f"deployment {record.name} not ready after {timeout:.0f} s; see logs in {self.state_dir / record.name}")
-
 
 def _ready(url: str) -> bool:
     try:
@@ -212,6 +280,109 @@ def _ready(url: str) -> bool:
             return resp.status == 200
     except OSError:
         return False
+
+
+def _answers(model: ServiceProcess, transformer: ServiceProcess, version: str) -> bool:
+    """A real prediction (a small blank photo) passes through the model and the transformer,
+    and the answer names the model version being deployed."""
+    try:
+        status, answer = _post_json(f"{_local_url(model)}/api/v1.0/predictions", {"binData": _probe_image()})
+        if status != 200:
+            return False
+        status, answer = _post_json(f"{_local_url(transformer)}/transform-output", answer)
+    except (OSError, ValueError):
+        return False
+    return status == 200 and answer.get("jsonData", {}).get("model", {}).get("version") == version
+
+
+def _routed_to(url: str, model: ServiceProcess) -> bool:
+    """The router at ``url`` sends predictions to ``model``, and no request runs on the routes
+    it had before (old microservices can stop without failing anyone)."""
+    try:
+        with urllib.request.urlopen(f"{url}/ready", timeout=5) as resp:
+            doc = json.loads(resp.read())
+    except urllib.error.HTTPError as err:  # 503: not ready, its answer still says where it routes
+        doc = json.loads(err.read() or b"{}")
+    except (OSError, ValueError):
+        return False
+    return doc.get("routes", {}).get("model") == _local_url(model) and doc.get("draining") == 0
+
+
+def _post_json(url: str, doc: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=json.dumps(doc).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, {}
+
+
+def _probe_image() -> str:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (128, 128, 128)).save(buffer, format="JPEG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _local_url(svc: ServiceProcess) -> str:
+    return f"http://127.0.0.1:{svc.http_port}"
+
+
+def _url_host(host: str) -> str:
+    """The host to put in the URL users call: loopback when the router listens everywhere."""
+    return "127.0.0.1" if host in ("0.0.0.0", "") else (f"[{host}]" if ":" in host else host)
+
+
+def _serving_env(model_uri: str, model_name: str, model_version: str, workers: int) -> dict[str, str]:
+    """The serving processes' environment: a few inherited variables (never this process's
+    secrets), the ``ALPR_`` settings of serving, and the model."""
+    env = {k: v for k, v in os.environ.items()
+           if k in INHERITED_ENV or (k.startswith("ALPR_") and k != "ALPR_CATALOG_PASSWORD" and k != "ALPR_CATALOG_URL")}
+    env.update({
+        "PYTHONPATH": f"{PROJECT_ROOT}:{SELDON_DIR}",
+        "MODEL_URI": model_uri,
+        "ALPR_MODEL_NAME": model_name,
+        "ALPR_MODEL_VERSION": model_version,
+        "ALPR_BIND_HOST": "127.0.0.1",  # only the router is reachable from elsewhere, if asked
+        "PYTHONUNBUFFERED": "1",
+        # workers share the cores: oversubscribed OpenMP pools are many times slower
+        "ALPR_TORCH_THREADS": str(max(1, (os.cpu_count() or 1) // workers)),
+    })
+    return env
+
+
+def process_identity(pid: int) -> str:
+    """Which process ``pid`` is: this boot's id and the process's start time. A process id is
+    reused after its process ends (always after a reboot); this pair is not."""
+    stat = _proc_stat(pid)
+    return "" if stat is None else f"{_boot_id()}/{stat[19]}"  # field 22 of /proc/<pid>/stat: start time
+
+
+def _boot_id() -> str:
+    return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+
+
+def _group_stats(pgid: int) -> list[list[str]]:
+    """``/proc/<pid>/stat`` fields (as ``_proc_stat``) of every process in group ``pgid``."""
+    stats = (_proc_stat(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit())
+    return [stat for stat in stats if stat is not None and stat[2] == str(pgid)]  # field 5: process group
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state first), or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Readers (the router, other commands) see the old file or the new one, never half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def _kill_group(pid: int, grace: float = 10.0) -> bool:
@@ -256,20 +427,11 @@ def _served_uri(model_uri: str) -> str:
     return str(path)
 
 
-def _wait_port_free(port: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not _port_free(port):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
-
-
-def _port_free(port: int) -> bool:
+def _port_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the router's server does
         try:
-            s.bind(("127.0.0.1", port))
+            s.bind((host, port))
             return True
         except OSError:
             return False

@@ -17,7 +17,7 @@ def deploy_model(model: TrainedModel, version: str, settings: DeploySettings) ->
         from alpr.deployment.local import LocalDeployer
 
         record = LocalDeployer().deploy(settings.name, model.checkpoint_uri, model_version=version,
-                                        port=settings.port, workers=settings.workers)
+                                        port=settings.port, workers=settings.workers, host=settings.host)
         return {"url": record.predict_url, "name": record.name}
     return _deploy_kubernetes(model, version, settings)
 
