@@ -62,7 +62,12 @@ ensure_venv() {
     touch "$target/.complete"
   fi
   if [ "$(readlink "$link" 2>/dev/null)" != "$target" ]; then
-    rm -rf "$link"
+    if [ -e "$link" ] && [ ! -L "$link" ]; then  # a real folder someone made: keep it, renamed
+      local kept="$link.kept-$(date +%Y%m%d%H%M%S)"
+      mv "$link" "$kept"
+      log "$link was a folder of its own, not this script's link: moved to $kept"
+    fi
+    rm -f "$link"
     ln -s "$target" "$link"
   fi
   log "$name environment ready: $link -> $target"
