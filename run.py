@@ -108,13 +108,14 @@ def deploy_command(name: str, version: str, port: int, workers: int, host: str) 
     from alpr.model import MODEL_NAME
 
     try:
+        settings = DeploySettings(enabled=True, target="local", name=name, port=port, workers=workers, host=host)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise click.ClickException(f"invalid --{error['loc'][0]} {error['input']!r}: {error['msg']}")
+    try:
         model_version = Client().get_model_version(MODEL_NAME, version)
     except KeyError:
         raise click.ClickException(f"no {MODEL_NAME} model version {version!r}; train one with `python run.py`")
-    try:
-        settings = DeploySettings(enabled=True, target="local", name=name, port=port, workers=workers, host=host)
-    except ValidationError as exc:
-        raise click.ClickException(f"invalid deployment option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
     trained = model_version.get_artifact("trained_model").load()
     try:
         deployed = deploy_model(trained, str(model_version.number), settings)

@@ -66,7 +66,16 @@ def test_deploy_promotes_first_keeps_tie_and_force_redeploys(pipeline_args: dict
         assert out["promoted"] and out["reason"] == "forced"
         assert client.get_model_version(MODEL_NAME, ModelStages.PRODUCTION).number == forced_run.model_version.number
         assert LocalDeployer().status("alpr-test")["model_version"] == str(forced_run.model_version.number)
-        _cli_deploy_predict_stop(tiny_dataset, forced_run.model_version.number)
+
+        # stopped by hand, then the same pipeline with caching: the deploy step is never taken from cache
+        LocalDeployer().stop("alpr-test")
+        cached = training_pipeline.with_options(enable_cache=True)(
+            **pipeline_args, deploy_settings={**settings, "force": True})
+        cached_run = client.get_pipeline_run(cached.id)
+        assert cached_run.steps["deploy"].status == ExecutionStatus.COMPLETED
+        assert LocalDeployer().status("alpr-test")["ready"]
+        production_number = client.get_model_version(MODEL_NAME, ModelStages.PRODUCTION).number
+        _cli_deploy_predict_stop(tiny_dataset, production_number)
     finally:
         LocalDeployer().stop("alpr-test")
         LocalDeployer().stop("alpr-cli")
@@ -96,3 +105,5 @@ def _cli_deploy_predict_stop(tiny_dataset: Path, production_number: int) -> None
     assert "stopped" in run("stop", "--name", "alpr-cli").stdout
     gone = run("predict", image, "--name", "alpr-cli")
     assert gone.returncode == 1 and "no local deployment 'alpr-cli'" in gone.stderr
+    outside = run("deploy", "--name", "../x", "--port", port)
+    assert outside.returncode == 1 and "invalid --name '../x'" in outside.stderr
