@@ -20,7 +20,7 @@ def apply_environment_defaults() -> None:
     """Project defaults; variables the user already set win."""
     os.environ.setdefault("ZENML_CONFIG_PATH", str(PROJECT_ROOT / ".zenml"))
     os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
-    os.environ.setdefault("AUTO_OPEN_DASHBOARD", "false")
+    os.environ.setdefault("ZENML_AUTO_OPEN_DASHBOARD", "false")
     os.environ.setdefault("ZENML_ENABLE_RICH_TRACEBACK", "false")
     # steps and pipelines are imported relative to the project root, wherever Python runs from;
     # no `.zen/` repository, so the active stack lives with the store in ZENML_CONFIG_PATH
