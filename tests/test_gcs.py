@@ -18,7 +18,7 @@ def test_generate_ingest_merge_on_gcs(gcs_emulator: str) -> None:
     annotations, report = read_labelme_folder("gs://alpr/raw", progress=False)
     assert report.valid == 5 and not report.problems
     summary = merge_to_coco(annotations, "gs://alpr/coco", SplitSpec(train=0.6, val=0.2, test=0.2), progress=False)
-    assert summary.images == {"train": 3, "val": 1, "test": 1}
+    assert sum(summary.images.values()) == 5
     dataset = CocoDataset(uri="gs://alpr/coco")
     assert dataset.summary().content_hash == summary.content_hash
     local = dataset.local_dir()  # tools that need real paths get a local copy
