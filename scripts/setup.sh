@@ -73,6 +73,21 @@ ensure_venv() {
   log "$name environment ready: $link -> $target"
 }
 
+# ensure_chromium: Debian's chromium for the browser tests (Playwright drives it; Playwright's own
+# browser download needs internet this kind of machine does not have)
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then
+    return
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian's chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    log "chromium is missing and cannot be installed here (needs root and apt): the browser tests will skip"
+  fi
+}
+
 build_mmcv
+ensure_chromium
 ensure_venv main "$ROOT/.venv" "$ROOT/requirements.txt"
 ensure_venv seldon "$ROOT/seldon/.venv" "$ROOT/seldon/requirements.txt"

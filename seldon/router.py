@@ -8,6 +8,8 @@ only, so it runs in any environment:
 
     python seldon/router.py --port 8000 --routes routes.json
 
+``GET /`` serves ``page.html``: pick or drop a photo, see every plate boxed and read.
+
 ``routes.json`` (``{"model": "http://127.0.0.1:9001", "transformer": "http://127.0.0.1:9002"}``)
 is read again whenever it changes: a redeploy starts new microservices, checks them, then
 rewrites the file, and the router's port never closes; ``GET /ready`` reports how many requests
@@ -36,6 +38,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 PREDICT_PATHS = ("/api/v1.0/predictions", "/api/v0.1/predictions", "/predict")
+#: ``GET /``: a page where a person picks a photo and sees its plates read (the same REST API)
+PAGE = Path(__file__).with_name("page.html")
 log = logging.getLogger("alpr.router")
 
 
@@ -173,6 +177,8 @@ def make_handler(routes: Routes, max_body: int, client_timeout: float) -> type[B
                 self._json(408, _status(408, f"request body not received within {client_timeout:.0f} s"))
 
         def do_GET(self) -> None:  # noqa: N802
+            if self.path.split("?")[0] in ("/", "/index.html"):
+                return self._raw(200, PAGE.read_bytes(), "text/html; charset=utf-8")
             if self.path in ("/health/ping", "/live"):
                 return self._raw(200, b"pong", "text/plain")
             if self.path in ("/health/status", "/ready"):

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -206,6 +207,50 @@ def test_prometheus_metrics(deployment, jpeg: bytes) -> None:
     assert "alpr_detector_requests_total" in text["model"]
     assert "alpr_detector_inference_ms_bucket" in text["model"]  # latency histogram
     assert "alpr_plates_found_total" in text["transformer"]
+
+
+# -- the page a person uses, in a real browser (Debian's chromium driven by Playwright) --
+
+SCREENSHOTS = PROJECT_ROOT / "outputs" / "screenshots"  # test output, not committed
+
+
+@pytest.fixture()
+def browser_page():
+    if not shutil.which("chromium"):
+        pytest.skip("chromium is not installed (scripts/setup.sh installs it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        try:
+            yield browser.new_page(viewport={"width": 1100, "height": 900})
+        finally:
+            browser.close()
+
+
+def test_the_deployment_page_reads_a_photo_and_shows_errors(deployment, browser_page, jpeg: bytes,
+                                                              tmp_path: Path) -> None:
+    deployer, _ = deployment
+    record = deployer.get(NAME)
+    page = browser_page
+    page.goto(f"{record.url}/")
+    assert page.title() == "ALPR: read the plates of a photo"
+    photo = tmp_path / "car.jpg"
+    photo.write_bytes(jpeg)
+    page.set_input_files("#photo", str(photo))
+    page.wait_for_function("document.getElementById('status').textContent.includes('(model')", timeout=60_000)
+    status = page.inner_text("#status")
+    assert re.fullmatch(rf"(No plates found|\d+ plates? read) in car\.jpg \(model {MODEL_NAME} v\d+\)", status), status
+    page.wait_for_selector("canvas#view", state="visible")  # the photo, drawn with its plates boxed
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "deployment-page.png"), full_page=True)
+
+    not_a_photo = tmp_path / "notes.png"
+    not_a_photo.write_bytes(b"these are notes, not a picture")
+    page.set_input_files("#photo", str(not_a_photo))
+    page.wait_for_selector("#status.error", timeout=60_000)
+    assert page.inner_text("#status") == "Error 400: binData is not a JPEG or PNG image"
+    assert not page.is_visible("canvas#view")
 
 
 # -- hostile requests, sent as raw bytes so that malformed headers reach the router as written --

@@ -35,7 +35,10 @@ def test_training_pipeline_completes_and_links_model(tmp_path: Path) -> None:
     assert list(Path(trained.uri, "tensorboard").rglob("events.out.tfevents.*"))
 
     report = run.steps["evaluate"].outputs["evaluation"][0].load()
-    assert report.split == "test" and report.images == 2
+    summary = run.steps["coco_merge"].outputs["coco_dataset"][0].load().summary()
+    assert report.split == "test" and report.images == summary.images["test"]
+    headline = run.run_metadata  # on the run itself: the open-source dashboard shows it
+    assert headline["test_eir"] == report.eir and headline["test_bbox_mAP"] == report.bbox_mAP
 
     version = client.get_model_version(MODEL_NAME, run.model_version.number)
     metadata = version.run_metadata
