@@ -124,6 +124,23 @@ def deploy_command(name: str, version: str, port: int, workers: int, host: str) 
     click.echo(f"{name}: model {MODEL_NAME} v{model_version.number} serving at {deployed['url']}")
 
 
+@cli.command("dashboard")
+@click.option("--port", default=8237, show_default=True, help="Port of the local ZenML server and dashboard.")
+@click.option("--stop", is_flag=True, help="Stop the local server (runs go to the project's own store again).")
+def dashboard_command(port: int, stop: bool) -> None:
+    """Start the ZenML dashboard on this project's state and print its URL; later runs appear there."""
+    from stacks.dashboard import DashboardError, start_dashboard, stop_dashboard
+
+    if stop:
+        click.echo("dashboard stopped" if stop_dashboard() else "no dashboard was running")
+        return
+    try:
+        url = start_dashboard(port)
+    except DashboardError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"ZenML dashboard: {url}  (stop it with `python run.py dashboard --stop`)")
+
+
 @cli.command("status")
 @click.option("--name", help="One deployment (default: all).")
 def status_command(name: str | None) -> None:
