@@ -9,11 +9,12 @@ from zenml.logger import get_logger
 
 from alpr.artifacts import LabelmeFolder
 from alpr.labelme import AnnotationSet, ValidationReport, read_labelme_folder
+from steps.materializers import ValidationReportMaterializer
 
 logger = get_logger(__name__)
 
 
-@step
+@step(output_materializers={"validation_report": ValidationReportMaterializer})
 def ingest(
     folder: LabelmeFolder, max_bad_fraction: float = 0.1
 ) -> tuple[Annotated[AnnotationSet, "annotations"], Annotated[ValidationReport, "validation_report"]]:

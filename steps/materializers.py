@@ -1,15 +1,22 @@
-"""Store folder artifacts (labelme folders, COCO datasets) in whatever artifact store is active."""
+"""Store folder artifacts (labelme folders, COCO datasets) in whatever artifact store is active,
+and give the dashboard something to look at: a COCO dataset's sample photos with their
+annotations (PNG) and class counts per split (CSV), a validation report's rejected files."""
 
 from __future__ import annotations
 
 import shutil
 from typing import Any, ClassVar
 
+import cv2
 from zenml.enums import ArtifactType, VisualizationType
 from zenml.materializers.base_materializer import BaseMaterializer
+from zenml.materializers.pydantic_materializer import PydanticMaterializer
 
 from alpr.artifacts import CocoDataset, FolderArtifact, LabelmeFolder, TrainedModel
+from alpr.classes import CLASS_NAMES
 from alpr.fsutil import is_local, open_fs
+from alpr.labelme import ValidationReport
+from alpr.visualize import samples_grid
 
 ORIGIN_FILE = "origin.txt"
 
@@ -52,11 +59,40 @@ class FolderMaterializer(BaseMaterializer):
             s = data.summary()
             lines += ["", "| split | images | annotations | plates |", "|---|---|---|---|"]
             lines += [f"| {k} | {s.images[k]} | {s.annotations[k]} | {s.plates[k]} |" for k in s.images]
-        path = f"{self.uri.rstrip('/')}/summary.md"
-        with self.artifact_store.open(path, "w") as f:
+        base = self.uri.rstrip("/")
+        with self.artifact_store.open(f"{base}/summary.md", "w") as f:
             f.write("\n".join(lines) + "\n")
-        return {path: VisualizationType.MARKDOWN}
+        out = {f"{base}/summary.md": VisualizationType.MARKDOWN}
+        if isinstance(data, CocoDataset):
+            s = data.summary()
+            with self.artifact_store.open(f"{base}/class_counts.csv", "w") as f:
+                f.write("class," + ",".join(s.class_counts) + "\n")
+                f.writelines(f"{name}," + ",".join(str(s.class_counts[k][name]) for k in s.class_counts) + "\n"
+                             for name in CLASS_NAMES)
+            split = max(s.images, key=s.images.get)  # the largest split has the most to show
+            with self.artifact_store.open(f"{base}/samples.png", "wb") as f:
+                f.write(cv2.imencode(".png", samples_grid(data.uri, split))[1].tobytes())
+            out.update({f"{base}/class_counts.csv": VisualizationType.CSV, f"{base}/samples.png": VisualizationType.IMAGE})
+        return out
 
     def _stored(self, data: FolderArtifact) -> FolderArtifact:
         """The stored copy (the step's temporary folder is gone after ``save``)."""
         return type(data)(uri=self.uri, origin=data.origin)
+
+
+class ValidationReportMaterializer(PydanticMaterializer):
+    """A validation report as JSON, shown as a table of the rejected files and why."""
+
+    ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = (ValidationReport,)
+
+    def save_visualizations(self, data: ValidationReport) -> dict[str, VisualizationType]:
+        lines = [f"# Validation of `{data.source}`", "", f"**{data.summary()}**", ""]
+        if data.problems:
+            lines += ["| file | why it was rejected |", "|---|---|"]
+            lines += [f"| `{p.file}` | {p.reason.replace('|', '/')} |" for p in data.problems]
+        else:
+            lines.append("Every file is valid.")
+        path = f"{self.uri.rstrip('/')}/report.md"
+        with self.artifact_store.open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return {path: VisualizationType.MARKDOWN}

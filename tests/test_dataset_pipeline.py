@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import pytest
 from pycocotools.coco import COCO
 
@@ -50,6 +51,13 @@ def test_dataset_pipeline_completes_with_artifacts(zenml_local_stack, tmp_path: 
     assert all((Path(loaded.uri) / img["file_name"]).is_file() for img in coco.loadImgs(coco.getImgIds()))
     assert dataset.run_metadata["images"] == summary.images  # counts per split on the artifact
     assert "class_counts" in dataset.run_metadata
+    shown = {Path(v.uri).name: v for v in dataset.visualizations}  # what the dashboard shows
+    assert set(shown) == {"summary.md", "class_counts.csv", "samples.png"}
+    grid = cv2.imread(shown["samples.png"].uri)
+    assert grid.shape == (480, 1280, 3) and grid.std() > 20  # 8 photos with their polygons, 4 a row
+    counts = (Path(shown["class_counts.csv"].uri).read_text().splitlines())
+    assert counts[0] == "class,train,val,test" and len(counts) == 22
+    assert sum(int(n) for line in counts[1:] for n in line.split(",")[1:]) == sum(summary.annotations.values())
 
     report = run.steps["ingest"].outputs["validation_report"][0].load()
     assert isinstance(report, ValidationReport) and report.valid == 12 and not report.problems
@@ -84,6 +92,31 @@ def test_pipeline_ingests_external_folder_and_reports_bad_files(
     report = run.steps["ingest"].outputs["validation_report"][0].load()
     assert report.valid == 19 and report.problems[0].file == "img_000000.json"
     assert report.problems[0].reason.startswith("invalid JSON")
+    (shown,) = run.steps["ingest"].outputs["validation_report"][0].visualizations
+    table = Path(shown.uri).read_text()
+    assert "19/20 files valid, 1 bad" in table and "| `img_000000.json` | invalid JSON" in table
+
+
+def test_a_changed_source_folder_is_read_again_with_caching_on(
+    zenml_local_stack, synth_folder: Path, tmp_path: Path
+) -> None:
+    from zenml.enums import ExecutionStatus
+
+    from pipelines import dataset_pipeline
+
+    source = tmp_path / "labelme"
+    shutil.copytree(synth_folder, source)
+    data = {"source_uri": str(source), "catalog_url": f"sqlite:///{tmp_path / 'c.db'}"}
+    steps = lambda run: zenml_local_stack.get_pipeline_run(run.id).steps  # noqa: E731
+    first = steps(dataset_pipeline.with_options(enable_cache=True)(data=data))
+    unchanged = steps(dataset_pipeline.with_options(enable_cache=True)(data=data))
+    assert unchanged["labelme_source"].status == ExecutionStatus.CACHED
+    for name in ("img_000003.json", "img_000003.jpg"):
+        (source / name).unlink()
+    changed = steps(dataset_pipeline.with_options(enable_cache=True)(data=data))
+    assert changed["labelme_source"].status == ExecutionStatus.COMPLETED
+    assert changed["ingest"].outputs["validation_report"][0].load().valid == 19
+    assert first["ingest"].outputs["validation_report"][0].load().valid == 20
 
 
 def test_run_py_help_documents_every_option() -> None:
