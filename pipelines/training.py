@@ -28,7 +28,7 @@ def training_pipeline(
     dataset = dataset_steps(data)
     params = tuned_params(dataset, tuning, train_params, data.catalog_url) if tuning.enabled else train_params
     model = train(dataset, params=params)
-    evaluation = evaluate(model, dataset, split="test")
+    evaluation, _ = evaluate(model, dataset, split="test")
     if deploy_settings.enabled:
         decision = promotion_decision(evaluation, dataset, force=deploy_settings.force)
         deployment = deploy(model, decision, settings=deploy_settings)

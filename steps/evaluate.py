@@ -6,9 +6,11 @@ from typing import Annotated
 
 from zenml import get_step_context, log_metadata, step
 from zenml.logger import get_logger
+from zenml.types import HTMLString
 
 from alpr.artifacts import CocoDataset, TrainedModel
 from alpr.model.evaluate import EvaluationReport
+from alpr.visualize import evaluation_gallery
 
 logger = get_logger(__name__)
 
@@ -16,15 +18,18 @@ logger = get_logger(__name__)
 @step
 def evaluate(
     model: TrainedModel, dataset: CocoDataset, split: str = "test"
-) -> Annotated[EvaluationReport, "evaluation"]:
+) -> tuple[Annotated[EvaluationReport, "evaluation"], Annotated[HTMLString, "gallery"]]:
     """Takes the trained model and the dataset; gives COCO bbox/segm mAP, dv-mAP, EIR, plate
     precision, character accuracy and latency on ``split``, also logged on the model version
-    (all) and on the pipeline run (the headline numbers)."""
+    (all) and on the pipeline run (the headline numbers); and a gallery of what the model read
+    in the split's photos, worst first (shown by the dashboard)."""
     from alpr.model.detector import Detector
     from alpr.model.evaluate import evaluate_detector
 
-    report = evaluate_detector(Detector(model.checkpoint_uri), dataset.local_dir(), split)
-    metadata = {f"{split}_{k}": v for k, v in report.model_dump().items() if k != "split"}
+    local = dataset.local_dir()
+    report = evaluate_detector(Detector(model.checkpoint_uri), local, split)
+    per_image = ("split", "readings", "glyph_confusion")  # in the artifact and the gallery, not metadata
+    metadata = {f"{split}_{k}": v for k, v in report.model_dump().items() if k not in per_image}
     metadata[f"{split}_dataset_hash"] = dataset.summary().content_hash  # what the scores were measured on
     log_metadata(metadata=metadata, infer_model=True)
     # the headline numbers on the run too: the open-source dashboard shows a run's metadata,
@@ -34,4 +39,4 @@ def evaluate(
                  run_id_name_or_prefix=get_step_context().pipeline_run.id)
     logger.info("evaluate (%s): EIR %.3f, bbox mAP %.3f, segm mAP %.3f, dv-mAP %.3f, char acc %.3f", split,
                 report.eir, report.bbox_mAP, report.segm_mAP, report.dv_mAP, report.char_accuracy)
-    return report
+    return report, HTMLString(evaluation_gallery(str(local), split, report))

@@ -16,7 +16,8 @@ from alpr.artifacts import CocoDataset, FolderArtifact, LabelmeFolder, TrainedMo
 from alpr.classes import CLASS_NAMES
 from alpr.fsutil import is_local, open_fs
 from alpr.labelme import ValidationReport
-from alpr.visualize import samples_grid
+from alpr.tuning import TuneResult
+from alpr.visualize import samples_grid, trials_plot
 
 ORIGIN_FILE = "origin.txt"
 
@@ -96,3 +97,18 @@ class ValidationReportMaterializer(PydanticMaterializer):
         with self.artifact_store.open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
         return {path: VisualizationType.MARKDOWN}
+
+
+class TuneResultMaterializer(PydanticMaterializer):
+    """A tuning result as JSON, shown as the objective per trial (PNG) and the trials table."""
+
+    ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = (TuneResult,)
+
+    def save_visualizations(self, data: TuneResult) -> dict[str, VisualizationType]:
+        base = self.uri.rstrip("/")
+        values = [(t.number, t.metrics.get(data.objective) if t.status == "ok" else None) for t in data.trials]
+        with self.artifact_store.open(f"{base}/trials.png", "wb") as f:
+            f.write(trials_plot(data.objective, values, data.best_trial))
+        with self.artifact_store.open(f"{base}/trials.md", "w") as f:
+            f.write(data.table_markdown())
+        return {f"{base}/trials.png": VisualizationType.IMAGE, f"{base}/trials.md": VisualizationType.MARKDOWN}

@@ -12,11 +12,12 @@ from alpr.artifacts import CocoDataset
 from alpr.catalog import DatasetCatalog
 from alpr.model.training_config import TrainParams
 from alpr.tuning import TrialStore, TuneConfig, TuneResult, collect, search_key
+from steps.materializers import TuneResultMaterializer
 
 logger = get_logger(__name__)
 
 
-@step
+@step(output_materializers={"tuning_result": TuneResultMaterializer})
 def tune_select(
     dataset: CocoDataset, config: TuneConfig, base_params: TrainParams = TrainParams(), catalog_url: str | None = None
 ) -> tuple[

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
+from alpr.classes import CLASS_NAMES
 from alpr.coco import SplitSpec, merge_to_coco
 from alpr.labelme import read_labelme_folder
 from alpr.metrics import coco_from_dict, coco_map, dv_iou, dv_map, plate_metrics
@@ -180,3 +181,58 @@ def test_coco_map_of_a_hand_worked_case_matches_pycocotools() -> None:
                {"image_id": 1, "category_id": 1, "bbox": [5, 5, 10, 10], "score": 0.8}]  # exact
     expected = 51 * 0.5 / 101
     assert coco_map(gt, results, "bbox") == pytest.approx({"mAP": expected, "mAP50": expected, "mAP75": expected})
+
+
+def test_per_class_ap_and_glyph_confusion_by_hand() -> None:
+    from alpr.metrics.per_class import confusion_table, glyph_confusion, per_class_ap
+
+    def ann(ann_id, cat, x):
+        return {"id": ann_id, "image_id": 1, "category_id": cat, "bbox": [x, 10, 10, 20], "area": 200.0,
+                "iscrowd": 0, "segmentation": [[x, 10, x + 10, 10, x + 10, 30, x, 30]]}
+    one, two, b = CLASS_NAMES.index("1") + 1, CLASS_NAMES.index("2") + 1, CLASS_NAMES.index("b") + 1
+    gt = coco_from_dict({"images": [{"id": 1, "width": 200, "height": 50}],
+                         "categories": [{"id": i + 1, "name": n} for i, n in enumerate(CLASS_NAMES)],
+                         "annotations": [ann(1, one, 10), ann(2, one, 40), ann(3, two, 70), ann(4, b, 100)]})
+    det = lambda cat, x, score: {"image_id": 1, "category_id": cat, "bbox": [x, 10, 10, 20], "score": score}  # noqa: E731
+    results = [det(one, 10, 0.9),  # a "1" seen as 1
+               det(two, 40, 0.8), det(one, 40, 0.5),  # a "1" seen as 2 more than as 1
+               det(two, 70, 0.2),  # the "2": too weak to count, so missed
+               det(b, 100, 0.9)]  # the "B" right
+    assert glyph_confusion(gt, results) == {"1": {"1": 1, "2": 1}, "2": {"missed": 1}, "b": {"b": 1}}
+    assert confusion_table(glyph_confusion(gt, results)) == [
+        ["true \\ detected", "1", "2", "B", "missed"], ["1", "1", "1", "0", "0"], ["2", "0", "0", "0", "1"],
+        ["B", "0", "0", "1", "0"]]
+    ap = per_class_ap(gt, results)
+    # class 1: detections 0.9 (hit), 0.5 (hit): AP 1; class 2: 0.8 (false, at the "1"), 0.2 (hit): precision 1/2
+    # at full recall, 101-point interpolation gives 0.5; class b: 1
+    assert ap == {"1": 1.0, "2": 0.5, "b": 1.0}
+
+
+def test_gallery_marks_exact_wrong_and_missed_plates_worst_first(tiny_dataset: Path) -> None:
+    from alpr.metrics.plate_rate import true_plates
+    from alpr.model.evaluate import EvaluationReport
+    from alpr.visualize import evaluation_gallery
+
+    doc = json.loads((tiny_dataset / "annotations" / "test.json").read_text())
+    gt = coco_from_dict(doc)
+    first, *others = [i["id"] for i in doc["images"]]
+    readings = {}
+    for image_id in others:  # every plate read exactly, except in the first photo
+        readings[image_id] = [{"shape": t["shape"], "bbox": list(t["bbox"]), "score": 0.9, "region": t["text"][:2],
+                               "vehicle_type": t["text"][2], "serial": t["text"][3:], "glyphs": []}
+                              for t in true_plates(gt, image_id)]
+    truths = true_plates(gt, first)
+    wrong = truths[0]
+    readings[first] = [{"shape": wrong["shape"], "bbox": list(wrong["bbox"]), "score": 0.9, "region": "99",
+                        "vehicle_type": "E", "serial": "9999", "glyphs": [["9", *wrong["bbox"]]]}]
+    zero = dict.fromkeys(("bbox_mAP", "bbox_mAP50", "segm_mAP", "segm_mAP50", "dv_mAP", "eir", "plate_precision",
+                          "char_accuracy", "latency_p50_ms", "latency_p95_ms"), 0.0)
+    report = EvaluationReport(split="test", images=len(doc["images"]), true_plates=0, predicted_plates=0,
+                              exact_plates=0, readings=readings, **zero)
+    page = evaluation_gallery(str(tiny_dataset), "test", report)
+    first_name = next(i["file_name"] for i in doc["images"] if i["id"] == first).rsplit("/", 1)[-1]
+    assert page.index(first_name) < min(page.index(i["file_name"].rsplit("/", 1)[-1]) for i in doc["images"]
+                                        if i["id"] != first)  # the photo with mistakes comes first
+    assert f'read 99E9999 ({wrong["shape"]}), truth {wrong["text"]}' in page
+    assert all(f'<li class="bad">missed: truth {t["text"]}' in page for t in truths[1:])
+    assert page.count('<li class="ok">') == sum(len(r) for i, r in readings.items() if i != first)

@@ -37,6 +37,10 @@ def test_training_pipeline_completes_and_links_model(tmp_path: Path) -> None:
     report = run.steps["evaluate"].outputs["evaluation"][0].load()
     summary = run.steps["coco_merge"].outputs["coco_dataset"][0].load().summary()
     assert report.split == "test" and report.images == summary.images["test"]
+    gallery = str(run.steps["evaluate"].outputs["gallery"][0].load())  # what the dashboard shows
+    assert gallery.count("<img src=\"data:image/jpeg;base64,") == report.images  # every test photo, inline
+    assert f"{report.exact_plates} of {report.true_plates} plates read exactly" in gallery
+    assert "<script" not in gallery and "bbox AP per class" in gallery and "true (rows)" in gallery
     headline = run.run_metadata  # on the run itself: the open-source dashboard shows it
     assert headline["test_eir"] == report.eir and headline["test_bbox_mAP"] == report.bbox_mAP
 
@@ -45,3 +49,34 @@ def test_training_pipeline_completes_and_links_model(tmp_path: Path) -> None:
     assert "test_eir" in metadata and "test_bbox_mAP" in metadata and "train_wall_time_s" in metadata
     linked = {a.name for a in client.list_artifact_versions(model_version_id=version.id, size=50).items}
     assert "trained_model" in linked
+
+
+def test_tensorboard_opens_on_the_latest_training_run() -> None:
+    """``run.py tensorboard`` finds the event files of the latest run that trained a model (the
+    test above) and serves them; TensorBoard's own API lists the run's scalars."""
+    import json
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from alpr.deployment.local import free_ports
+    from alpr.project import PROJECT_ROOT
+
+    port = free_ports(1)[0]
+    board = subprocess.Popen([sys.executable, "run.py", "tensorboard", "--port", str(port)], cwd=PROJECT_ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = board.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in first and "/tensorboard" in first, first
+        deadline, tags = time.monotonic() + 60, {}
+        while not tags and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/plugin/scalars/tags", timeout=5) as resp:
+                    tags = json.loads(resp.read())
+            except OSError:
+                time.sleep(0.5)
+        assert any(tag.startswith("alpr/") for run_tags in tags.values() for tag in run_tags), tags  # validation metrics
+    finally:
+        board.terminate()
+        board.wait(20)

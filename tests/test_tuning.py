@@ -108,6 +108,12 @@ def test_best_params_reach_train_in_pipeline(tmp_path: Path) -> None:
     result = run.steps["tune_select"].outputs["tuning_result"][0].load()
     assert len(result.trials) == 2
     assert "| trial | status |" in str(run.steps["tune_select"].outputs["trials_table"][0].load())
+    shown = {Path(v.uri).name: v.uri for v in run.steps["tune_select"].outputs["tuning_result"][0].visualizations}
+    assert set(shown) == {"trials.png", "trials.md"}  # objective per trial, and the table, in the dashboard
+    import cv2
+
+    assert cv2.imread(shown["trials.png"]).shape == (300, 600, 3)
+    assert Path(shown["trials.md"]).read_text() == result.table_markdown()
     trained = run.steps["train"].outputs["trained_model"][0].load()
     stored = torch.load(trained.checkpoint_uri, weights_only=True)["params"]
     best = result.best_params.model_dump(mode="json")

@@ -13,9 +13,10 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from alpr.metrics import coco_from_dict, coco_map, dv_map
+from alpr.metrics.per_class import glyph_confusion, per_class_ap
 from alpr.metrics.plate_rate import bucketed_metrics, metrics_of, plate_outcomes
-from alpr.model.detector import DetectedObject, Detector
-from alpr.postprocess import PlateReading, ReadOptions, read_plates
+from alpr.model.detector import DetectedObject, Detector, read_detected_plates
+from alpr.postprocess import PlateReading, ReadOptions
 
 
 class EvaluationReport(BaseModel):
@@ -38,6 +39,16 @@ class EvaluationReport(BaseModel):
     #: per plate width ("80-120px": true board width in photo pixels)
     by_photo_size: dict[str, dict[str, float]] = {}
     by_plate_width: dict[str, dict[str, float]] = {}
+    #: bbox AP per class, and per true glyph class the class it was detected as (or "missed")
+    per_class_ap: dict[str, float] = {}
+    glyph_confusion: dict[str, dict[str, int]] = {}
+    #: per image id, the plates read (``PlateReading.as_dict`` plus the glyph boxes read)
+    readings: dict[int, list[dict]] = {}
+
+    def plate_readings(self) -> dict[int, list[PlateReading]]:
+        """The readings as ``PlateReading`` objects again (to match them with the truth)."""
+        return {image_id: [PlateReading(r["shape"], tuple(r["bbox"]), r["score"], r["region"], r["vehicle_type"],
+                                        r["serial"]) for r in plates] for image_id, plates in self.readings.items()}
 
 
 def detections_to_results(
@@ -52,11 +63,6 @@ def detections_to_results(
         out.append({"image_id": image_id, "category_id": classes.index(obj.label) + 1,
                     "bbox": [x1, y1, x2 - x1, y2 - y1], "score": obj.score, "segmentation": rle})
     return out
-
-
-def read_detected_plates(objects: list[DetectedObject], options: ReadOptions = ReadOptions()) -> list[PlateReading]:
-    """Post-process detector output: boards carry their mask outline (rotation-aware)."""
-    return read_plates([o.to_detection(with_outline=o.label.endswith("_board")) for o in objects], options)
 
 
 def score_image(
@@ -88,7 +94,15 @@ def summarize(gt, results: list[dict], readings: dict[int, list[PlateReading]]) 
         "exact_plates": plates.exact,
         "by_photo_size": buckets["photo_size"],
         "by_plate_width": buckets["plate_width"],
+        "per_class_ap": per_class_ap(gt, results),
+        "glyph_confusion": glyph_confusion(gt, results),
+        "readings": {image_id: [_reading_record(r) for r in plates] for image_id, plates in readings.items()},
     }
+
+
+def _reading_record(reading: PlateReading) -> dict:
+    glyphs = [[g.label, *(round(v, 1) for v in g.bbox)] for g in reading.glyphs]
+    return {**reading.as_dict(), "glyphs": glyphs}
 
 
 def evaluate_detector(
