@@ -141,6 +141,28 @@ def dashboard_command(port: int, stop: bool) -> None:
     click.echo(f"ZenML dashboard: {url}  (stop it with `python run.py dashboard --stop`)")
 
 
+@cli.command("tensorboard")
+@click.option("--run", "run_name", help="Pipeline run (name, id or prefix); default: the latest that trained a model.")
+@click.option("--port", default=6006, show_default=True)
+def tensorboard_command(run_name: str | None, port: int) -> None:
+    """Open TensorBoard on a training run's logs (kept in its trained-model artifact, local or gs://)."""
+    import subprocess
+
+    from pipelines.report import trained_model_of
+
+    try:
+        trained = trained_model_of(run_name)
+    except (LookupError, KeyError) as exc:
+        raise click.ClickException(str(exc))
+    logdir = trained.local_dir() / "tensorboard"  # a local copy when the artifact is in a bucket
+    if not logdir.is_dir():
+        raise click.ClickException(f"{trained.uri} holds no tensorboard/ folder")
+    click.echo(f"TensorBoard on {trained.uri}/tensorboard: http://127.0.0.1:{port}/  (Ctrl-C stops it)")
+    sys.stdout.flush()
+    exe = Path(sys.executable).with_name("tensorboard")
+    sys.exit(subprocess.call([str(exe), "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port)]))
+
+
 @cli.command("status")
 @click.option("--name", help="One deployment (default: all).")
 def status_command(name: str | None) -> None:

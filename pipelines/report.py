@@ -29,3 +29,17 @@ def dashboard_url(run: PipelineRunResponse) -> str | None:
     from zenml.utils.dashboard_utils import get_run_url
 
     return get_run_url(run)
+
+
+def trained_model_of(run_name: str | None = None):
+    """The ``trained_model`` artifact of run ``run_name`` (name, id or prefix), else of the
+    latest run that trained one; a LookupError says which runs were looked at."""
+    client = Client()
+    runs = [client.get_pipeline_run(run_name)] if run_name else client.list_pipeline_runs(
+        sort_by="desc:created", size=50).items
+    for run in runs:
+        step = run.steps.get("train")
+        if step is not None and step.outputs.get("trained_model"):
+            return step.outputs["trained_model"][0].load()
+    where = f"run {run_name!r}" if run_name else f"the latest {len(runs)} runs"
+    raise LookupError(f"{where}: no trained_model artifact (train a model with `python run.py`)")
