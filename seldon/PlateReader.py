@@ -14,6 +14,7 @@ from alpr.serving import BadRequest, plates_response
 class PlateReader:
     def __init__(self) -> None:
         self._plates = 0
+        self._model: dict = {}
 
     def transform_output(self, X, features_names=None, meta=None):
         try:
@@ -21,13 +22,16 @@ class PlateReader:
         except BadRequest as exc:
             raise SeldonMicroserviceException(exc.message, status_code=exc.status, reason=exc.reason) from exc
         self._plates = len(out["plates"])
+        self._model = out["model"]
         return out
 
     def health_status(self):
         return {"status": "ok"}
 
     def metrics(self):
+        """Prometheus metrics of the last request, labelled with the model that answered it."""
+        tags = {"model_name": str(self._model.get("name", "")), "model_version": str(self._model.get("version", ""))}
         return [
-            {"type": "COUNTER", "key": "alpr_plates_found_total", "value": self._plates},
-            {"type": "COUNTER", "key": "alpr_transform_requests_total", "value": 1},
+            {"type": "COUNTER", "key": "alpr_plates_found_total", "value": self._plates, "tags": tags},
+            {"type": "COUNTER", "key": "alpr_transform_requests_total", "value": 1, "tags": tags},
         ]

@@ -204,9 +204,13 @@ def test_prometheus_metrics(deployment, jpeg: bytes) -> None:
         if svc.metrics_port:
             with urllib.request.urlopen(f"http://127.0.0.1:{svc.metrics_port}/metrics", timeout=10) as resp:
                 text[svc.name] = resp.read().decode()
-    assert "alpr_detector_requests_total" in text["model"]
+    targets = json.loads((deployer.state_dir / NAME / "prometheus.json").read_text())  # file_sd for Prometheus
+    assert {t["labels"]["service"]: t["targets"] for t in targets} == {
+        s.name: [f"127.0.0.1:{s.metrics_port}"] for s in record.services if s.metrics_port}
+    version = record.model_version
+    assert re.search(rf'alpr_detector_requests_total\{{[^}}]*model_version="{version}"', text["model"]), text["model"]
     assert "alpr_detector_inference_ms_bucket" in text["model"]  # latency histogram
-    assert "alpr_plates_found_total" in text["transformer"]
+    assert re.search(rf'alpr_plates_found_total\{{[^}}]*model_version="{version}"', text["transformer"])
 
 
 # -- the page a person uses, in a real browser (Debian's chromium driven by Playwright) --

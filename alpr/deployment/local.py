@@ -2,7 +2,8 @@
 background processes of this machine, tracked in a small registry under ``.zenml/deployments/``.
 
 Each deployment gets a folder with ``deployment.json`` (ports, process ids and identities,
-model), ``routes.json`` (where the router sends requests) and one log file per process.
+model), ``routes.json`` (where the router sends requests), ``prometheus.json`` (the metrics
+endpoints as Prometheus file-based service discovery targets) and one log file per process.
 
 A redeploy never leaves users without a model: the new microservices start on ports of their
 own and must answer a real prediction before the router is switched to them (by rewriting
@@ -200,6 +201,9 @@ class LocalDeployer:
             raise
         record.services = [model, transformer, router]
         self._save(record)
+        _write_atomically(folder / "prometheus.json", json.dumps([  # Prometheus file_sd targets (README)
+            {"targets": [f"127.0.0.1:{svc.metrics_port}"], "labels": {"deployment": name, "service": svc.name}}
+            for svc in record.services if svc.metrics_port], indent=1))
         for svc in old.services if old else []:
             if svc is not router:
                 svc.stop()
@@ -269,6 +273,7 @@ class LocalDeployer:
         folder = self.state_dir / name
         (folder / "deployment.json").unlink(missing_ok=True)
         (folder / "routes.json").unlink(missing_ok=True)
+        (folder / "prometheus.json").unlink(missing_ok=True)
         if not keep_logs:
             for f in folder.glob("*.log"):
                 f.unlink()
