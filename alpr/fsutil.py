@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import fsspec
 from fsspec import AbstractFileSystem
 from fsspec.core import url_to_fs
@@ -43,4 +45,16 @@ def copy_tree(src_url: str, dst_url: str) -> None:
                 fout.write(fin.read())
 
 
-__all__ = ["fsspec", "open_fs", "join", "is_local", "copy_tree"]
+def tree_fingerprint(url: str) -> str:
+    """A digest of every file under ``url``: its relative path, size and the filesystem's own
+    checksum of it (modification time locally, the stored object's hash in a bucket). It changes
+    whenever a file is added, removed, renamed or rewritten, without reading any content."""
+    fs, root = open_fs(url)
+    root = root.rstrip("/")
+    digest = hashlib.sha256()
+    for path, info in sorted(fs.find(root, detail=True).items()):
+        digest.update(f"{path[len(root):]}\0{info.get('size')}\0{fs.checksum(path)}\n".encode())
+    return digest.hexdigest()
+
+
+__all__ = ["fsspec", "open_fs", "join", "is_local", "copy_tree", "tree_fingerprint"]

@@ -6,13 +6,14 @@ from zenml import pipeline
 
 from alpr.artifacts import CocoDataset
 from alpr.dataset_params import DatasetParams
+from alpr.fsutil import tree_fingerprint
 from steps import catalog_record, coco_merge, ingest, labelme_source, synthesize_labelme
 
 
 def dataset_steps(data: DatasetParams) -> CocoDataset:
     """The dataset stage, reusable inside larger pipelines (training): gives the COCO dataset."""
     if data.source_uri:
-        folder = labelme_source(uri=data.source_uri)
+        folder = labelme_source(uri=data.source_uri, fingerprint=tree_fingerprint(data.source_uri))
     else:
         folder = synthesize_labelme(n_images=data.synth_images, seed=data.synth_seed, options=data.synth_options)
     annotations, report = ingest(folder, max_bad_fraction=data.max_bad_fraction)

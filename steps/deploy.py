@@ -15,7 +15,7 @@ from alpr.deployment.targets import deploy_model
 logger = get_logger(__name__)
 
 
-@step
+@step(enable_cache=False)  # a cached deploy would report a service that may no longer run
 def deploy(
     model: TrainedModel, decision: Decision, settings: DeploySettings = DeploySettings()
 ) -> Annotated[dict[str, Any], "deployment"]:

@@ -12,8 +12,11 @@ from steps.materializers import FolderMaterializer
 
 
 @step(output_materializers=FolderMaterializer)
-def labelme_source(uri: str) -> Annotated[LabelmeFolder, "labelme_folder"]:
-    """Takes a folder URL; gives a copy of that folder in the artifact store."""
+def labelme_source(uri: str, fingerprint: str = "") -> Annotated[LabelmeFolder, "labelme_folder"]:
+    """Takes a folder URL; gives a copy of that folder in the artifact store.
+
+    ``fingerprint`` (``alpr.fsutil.tree_fingerprint`` of the folder, taken when the pipeline is
+    composed) is part of the cache key: a cached copy is reused only while the folder is unchanged."""
     fs, path = open_fs(uri)
     if not fs.isdir(path):
         raise FileNotFoundError(f"labelme source {uri!r} is not a folder (or is not reachable)")

@@ -116,3 +116,16 @@ def test_reads_from_any_fsspec_url(synth_folder: Path) -> None:
         fs.pipe_file(f"/plates/{path.name}", path.read_bytes())
     annotations, report = read_labelme_folder("memory://plates", progress=False)
     assert report.valid == 3 and len(annotations.images) == 3
+
+
+def test_tree_fingerprint_follows_every_change(labelme_copy: Path) -> None:
+    from alpr.fsutil import tree_fingerprint
+
+    first = tree_fingerprint(str(labelme_copy))
+    assert tree_fingerprint(str(labelme_copy)) == first
+    (labelme_copy / "img_000001.json").write_text((labelme_copy / "img_000001.json").read_text() + " ")
+    edited = tree_fingerprint(str(labelme_copy))
+    (labelme_copy / "img_000002.json").rename(labelme_copy / "renamed.json")
+    renamed = tree_fingerprint(str(labelme_copy))
+    (labelme_copy / "renamed.json").unlink()
+    assert len({first, edited, renamed, tree_fingerprint(str(labelme_copy))}) == 4
