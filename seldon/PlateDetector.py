@@ -78,8 +78,9 @@ class PlateDetector:
         return {"status": "ok", "model": self.model_info}
 
     def metrics(self):
-        """Prometheus metrics of the last request, labelled with the model they came from."""
-        tags = {"model_name": self.model_info["name"], "model_version": str(self.model_info["version"])}
+        """Prometheus metrics of the last request, labelled with the model they came from
+        (seldon-core's own ``model_name``/``model_version`` labels name the image instead)."""
+        tags = {"served_model": self.model_info["name"], "served_model_version": str(self.model_info["version"])}
         return [
             {"type": "COUNTER", "key": "alpr_detector_requests_total", "value": 1, "tags": tags},
             {"type": "TIMER", "key": "alpr_detector_inference_ms", "value": self._last["inference_ms"], "tags": tags},

@@ -30,7 +30,7 @@ class PlateReader:
 
     def metrics(self):
         """Prometheus metrics of the last request, labelled with the model that answered it."""
-        tags = {"model_name": str(self._model.get("name", "")), "model_version": str(self._model.get("version", ""))}
+        tags = {"served_model": str(self._model.get("name", "")), "served_model_version": str(self._model.get("version", ""))}
         return [
             {"type": "COUNTER", "key": "alpr_plates_found_total", "value": self._plates, "tags": tags},
             {"type": "COUNTER", "key": "alpr_transform_requests_total", "value": 1, "tags": tags},

@@ -208,9 +208,9 @@ def test_prometheus_metrics(deployment, jpeg: bytes) -> None:
     assert {t["labels"]["service"]: t["targets"] for t in targets} == {
         s.name: [f"127.0.0.1:{s.metrics_port}"] for s in record.services if s.metrics_port}
     version = record.model_version
-    assert re.search(rf'alpr_detector_requests_total\{{[^}}]*model_version="{version}"', text["model"]), text["model"]
+    assert re.search(rf'alpr_detector_requests_total\{{[^}}]*served_model_version="{version}"', text["model"]), text["model"]
     assert "alpr_detector_inference_ms_bucket" in text["model"]  # latency histogram
-    assert re.search(rf'alpr_plates_found_total\{{[^}}]*model_version="{version}"', text["transformer"])
+    assert re.search(rf'alpr_plates_found_total\{{[^}}]*served_model_version="{version}"', text["transformer"])
 
 
 # -- the page a person uses, in a real browser (Debian's chromium driven by Playwright) --
