@@ -62,11 +62,13 @@ def pairs(out: Path, n: int, seed: int) -> dict[str, list[bytes]]:
     return photos
 
 
-def eager_readings(checkpoint: str, coco: Path, doc: dict) -> tuple[dict[int, list[PlateReading]], dict[int, float]]:
-    from alpr.model.detector import Detector
-    from alpr.model.evaluate import read_detected_plates
+def eager_readings(checkpoint: str, coco: Path, doc: dict, retry_scales: list[float] | None = None
+                   ) -> tuple[dict[int, list[PlateReading]], dict[int, float]]:
+    from alpr.model.detector import Detector, read_detected_plates
 
     detector = Detector(checkpoint, mask_classes=list(BOARD_CLASSES))  # as serving runs it
+    if retry_scales is not None:
+        detector.plate_scale.retry_scales = tuple(retry_scales)
     readings, times = {}, {}
     for image in doc["images"]:
         pixels = cv2.imread(str(coco / image["file_name"]))
@@ -118,6 +120,8 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=303)
     p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "alpr-photo-sizes")
     p.add_argument("--no-served", action="store_true", help="skip the local deployment (eager path only)")
+    p.add_argument("--retry-scales", type=float, nargs="*",
+                   help="eager path: re-read scales for plates read no valid text (none: read once; default: the model's)")
     args = p.parse_args()
     checkpoint = str(Path(args.checkpoint).resolve())
 
@@ -128,7 +132,7 @@ def main() -> None:
     doc = json.loads((coco / "annotations" / "test.json").read_text())
     gt = coco_from_dict(doc)
     out: dict = {"photos": len(doc["images"]), "bad_files": validation.bad,
-                 "eager": report(gt, doc, *eager_readings(checkpoint, coco, doc))}
+                 "eager": report(gt, doc, *eager_readings(checkpoint, coco, doc, args.retry_scales))}
     if not args.no_served:
         from alpr.deployment.local import LocalDeployer, free_ports
 

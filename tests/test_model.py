@@ -317,6 +317,7 @@ def test_detector_finds_on_a_reduced_view_and_reads_crops_at_full_resolution(tra
         return out
 
     detector.infer = infer_with_a_board
+    detector.plate_scale.retry_scales = ()  # read each crop once
     objects = detector.detect(photo)
     assert seen[0] == (432, 576)  # the finding view: 1920x1440 at the finding scale 0.3
     # the board is 133.3 px wide in the photo; the crop (board + half its size around) at 96 / 133.3
@@ -327,3 +328,10 @@ def test_detector_finds_on_a_reduced_view_and_reads_crops_at_full_resolution(tra
     assert inside and not any(o.label == "r_board" and o.score == 0.9 for o in objects)  # replaced by the crop's
     assert all(0 <= o.bbox[0] and o.bbox[2] <= 1921 and o.bbox[3] <= 1441 for o in objects)
     assert max(o.mask.size for o in objects) < 1920 * 1440 / 4  # masks of boxes, not of the photo
+
+    # an untrained model reads no valid plate from the crop: it is read again at each retry scale
+    seen.clear()
+    detector.plate_scale.retry_scales = (1.25, 0.8)
+    detector.detect(photo)
+    assert len(seen) == 4
+    assert [round(w / seen[1][1], 2) for _, w in seen[2:]] == [1.25, 0.8]

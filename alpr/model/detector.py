@@ -19,7 +19,7 @@ from alpr.classes import BOARD_CLASSES, GLYPHS
 from alpr.model.checkpoint import Checkpoint, load_checkpoint
 from alpr.model.glyph_classifier import GlyphClassifier
 from alpr.model.plate_scale import PlateScale
-from alpr.postprocess import GLYPH_GROUP_IOU, Detection, ReadOptions, group_boards
+from alpr.postprocess import GLYPH_GROUP_IOU, Detection, PlateReading, ReadOptions, group_boards, read_plates
 
 #: at most this many boards per photo are looked at again (bounds the time of one photo)
 MAX_CROPS = 8
@@ -201,27 +201,43 @@ class Detector:
         """Detections on one BGR photo (HxWx3 uint8) of any size, in its own pixel coordinates.
 
         Boards are found on a view of the photo at ``PlateScale.find_scale``; each plate found
-        is detected again on a crop of the photo that brings its board to the reading width,
-        and those detections replace the view's around it."""
+        is detected again on a crop of the photo that brings its board to the reading width
+        (and, when that reads no valid text, at the ``retry_scales`` of that width), and those
+        detections replace the view's around it."""
         height, width = image.shape[:2]
         view, scale = _resized(image, self.plate_scale.find_scale((width, height), self.input_size))
         found = self.infer(view)
         boards = [Detection(o.label, o.score, _scaled(o.bbox, scale)) for o in found if o.label in BOARD_CLASSES]
         crops = self._crops(boards, (width, height))
         # only what no crop replaces is worth mapping (masks included) to the photo's pixels
-        objects = [o.mapped(scale, (0.0, 0.0), (width, height)) for o in found
-                   if not any(_inside(_scaled(o.bbox, scale), own) for _, own, _ in crops)]
+        objects = self._looked_at(image, [o.mapped(scale, (0.0, 0.0), (width, height)) for o in found
+                                          if not any(_inside(_scaled(o.bbox, scale), own) for _, own, _ in crops)])
         for region, own, factor in crops:
-            x1, y1, x2, y2 = region
-            patch, patch_scale = _resized(image[y1:y2, x1:x2], factor)
-            for o in self.infer(patch):
-                o = o.mapped(patch_scale, (x1, y1), (width, height))
-                if _inside(o.bbox, own):
-                    objects.append(o)
-        if self.glyph_classifier is not None:
-            classifier = self.glyph_classifier
-            objects = second_look(objects, lambda boxes: classifier.probabilities(image, boxes), self.score_threshold)
+            objects += self._read_crop(image, region, own, factor)
         return sorted(objects, key=lambda o: -o.score)
+
+    def _read_crop(self, image: np.ndarray, region: tuple[int, int, int, int], own: Box, factor: float
+                   ) -> list[DetectedObject]:
+        """The detections of one plate's crop (photo pixels, inside ``own``) at ``factor``, or
+        at the first retry scale whose detections read a valid plate (else the first ones)."""
+        height, width = image.shape[:2]
+        x1, y1, x2, y2 = region
+        first = None
+        for retry in (1.0, *self.plate_scale.retry_scales):
+            patch, patch_scale = _resized(image[y1:y2, x1:x2], factor * retry)
+            mapped = (o.mapped(patch_scale, (x1, y1), (width, height)) for o in self.infer(patch))
+            objects = self._looked_at(image, [o for o in mapped if _inside(o.bbox, own)])
+            if not self.plate_scale.retry_scales or any(r.valid for r in read_detected_plates(objects)):
+                return objects
+            first = objects if first is None else first
+        return first
+
+    def _looked_at(self, image: np.ndarray, objects: list[DetectedObject]) -> list[DetectedObject]:
+        """``objects`` after the glyph classifier's second look, when the model has one."""
+        if self.glyph_classifier is None:
+            return objects
+        classifier = self.glyph_classifier
+        return second_look(objects, lambda boxes: classifier.probabilities(image, boxes), self.score_threshold)
 
     def infer(self, image: np.ndarray) -> list[DetectedObject]:
         """The model's detections on ``image`` as it is (no resize), above the score threshold."""
@@ -281,6 +297,11 @@ def _inside(box: Box, region: Box) -> bool:
     """Whether the box's centre lies in ``region``."""
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]
+
+
+def read_detected_plates(objects: list[DetectedObject], options: ReadOptions = ReadOptions()) -> list[PlateReading]:
+    """Post-process detector output: boards carry their mask outline (rotation-aware)."""
+    return read_plates([o.to_detection(with_outline=o.label in BOARD_CLASSES) for o in objects], options)
 
 
 def second_look(

@@ -110,6 +110,9 @@ def evaluate_detector(
     progress: bool = True,
 ) -> EvaluationReport:
     doc = json.loads((dataset_dir / "annotations" / f"{split}.json").read_text())
+    if not doc["images"]:  # scores of nothing would read as a model that reads nothing
+        raise ValueError(f"the {split} split of {dataset_dir} holds no images: the dataset is too small for its "
+                         "split fractions; add images or give that split a larger fraction")
     results: list[dict] = []
     readings: dict[int, list[PlateReading]] = {}
     latencies = []

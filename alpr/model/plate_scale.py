@@ -7,7 +7,8 @@ So reading is a cascade: find boards on a view of the photo reduced to the model
 (but never below ``find_min_scale``, so the smallest plates stay findable), then read every
 plate found again, from a crop of the full-resolution photo resized so that its board has
 the ``target_width`` of its shape (even a plate already at the reading scale in the view:
-re-read at the middle of that scale it reads better, EIR 0.76 -> 0.81 on one model).
+re-read at the middle of that scale it reads better, EIR 0.76 -> 0.81 on one model), and a
+plate that reads no valid text at that width is read again at ``retry_scales`` of it.
 
 Training uses the same numbers (``PlateScaleResize``): windows at the reading scale, and
 whole-photo views at the finding scale. A model config may override them with a top-level
@@ -30,6 +31,10 @@ class PlateScale(BaseModel):
     target_width: dict[str, float] = Field(default_factory=lambda: {"regular": 96.0, "long": 180.0})
     #: a crop holds the board and this fraction of its width (height) more on each side
     crop_margin: float = Field(0.5, ge=0)
+    #: a plate its crop reads no valid text from is read again at these multiples of the target
+    #: width, in turn, until one reads (a glyph the model misses at one scale it often finds at
+    #: another); empty: read once
+    retry_scales: tuple[float, ...] = (1.25, 0.8)
 
     def find_scale(self, photo_size: tuple[int, int], fit_size: tuple[int, int]) -> float:
         """Scale of the finding view of a (width, height) photo for a model fed ``fit_size``
