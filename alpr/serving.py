@@ -11,14 +11,16 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
 from alpr.limits import DEFAULT_MAX_PIXELS, max_image_bytes
-from alpr.model.detector import DetectedObject
 from alpr.postprocess import Detection, ReadOptions, read_plates
+
+if TYPE_CHECKING:  # the transformer reads plates without loading the model's libraries
+    from alpr.model.detector import DetectedObject
 
 
 

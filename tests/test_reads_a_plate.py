@@ -1,0 +1,45 @@
+"""A trained model reads real plates over HTTP: the committed reference checkpoint
+(``tests/fixtures/README.md``) behind the real router and seldon-core microservices, asked with
+photos it never saw (generated with a seed no training used), as a client would."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from alpr.deployment.local import LocalDeployer, free_ports
+from alpr.synth import SynthOptions, generate_dataset
+
+CHECKPOINT = Path(__file__).parent / "fixtures" / "alpr-detector.pth"
+#: camera frames of three sizes, two plates each, 110-200 px wide, gently turned
+PHOTOS = SynthOptions(image_sizes=[(640, 480), (1920, 1080), (3840, 2160)], plates_per_image=(2, 2),
+                      regular_width=(110, 200), max_rotation_deg=6.0, closeup_fraction=0.0, portrait_fraction=0.0)
+
+
+@pytest.fixture(scope="module")
+def reference_deployment(tmp_path_factory: pytest.TempPathFactory):
+    deployer = LocalDeployer(state_dir=tmp_path_factory.mktemp("deployments"))
+    record = deployer.deploy("reference", str(CHECKPOINT), model_version="ref", port=free_ports(1)[0])
+    yield record
+    deployer.stop("reference")
+
+
+def test_the_reference_model_reads_every_plate_of_unseen_photos_over_http(reference_deployment,
+                                                                        tmp_path: Path) -> None:
+    generate_dataset(str(tmp_path), n=6, seed=90210, options=PHOTOS, progress=False)
+    for doc_path in sorted(tmp_path.glob("*.json")):
+        doc = json.loads(doc_path.read_text())
+        truth = sorted(s["description"] for s in doc["shapes"] if s["label"].endswith("_board"))
+        assert len(truth) == 2
+        body = json.dumps({"binData": base64.b64encode((tmp_path / doc["imagePath"]).read_bytes()).decode()})
+        request = urllib.request.Request(reference_deployment.predict_url, data=body.encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as resp:
+            answer = json.loads(resp.read())["jsonData"]
+        read = sorted(f"{p['shape']}:{p['text']}" for p in answer["plates"])
+        assert read == truth, (doc_path.name, doc["imageWidth"], doc["imageHeight"])
+        assert answer["model"]["version"] == "ref"
