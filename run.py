@@ -146,7 +146,7 @@ def dashboard_command(port: int, stop: bool) -> None:
 @click.option("--port", default=6006, show_default=True)
 def tensorboard_command(run_name: str | None, port: int) -> None:
     """Open TensorBoard on a training run's logs (kept in its trained-model artifact, local or gs://)."""
-    import subprocess
+    import os
 
     from pipelines.report import trained_model_of
 
@@ -159,8 +159,8 @@ def tensorboard_command(run_name: str | None, port: int) -> None:
         raise click.ClickException(f"{trained.uri} holds no tensorboard/ folder")
     click.echo(f"TensorBoard on {trained.uri}/tensorboard: http://127.0.0.1:{port}/  (Ctrl-C stops it)")
     sys.stdout.flush()
-    exe = Path(sys.executable).with_name("tensorboard")
-    sys.exit(subprocess.call([str(exe), "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port)]))
+    exe = str(Path(sys.executable).with_name("tensorboard"))
+    os.execv(exe, [exe, "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port)])  # it is this process now
 
 
 @cli.command("status")

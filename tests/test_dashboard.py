@@ -1,5 +1,6 @@
 """The ZenML dashboard on the project's state: started by run.py, runs appear there, the first
-visit lands on the workspace (no survey, no checklist), seen in a real browser."""
+visit lands on the workspace (no survey, no checklist), a run's evaluation gallery renders; all
+seen in a real browser."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def _run(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedPro
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed (scripts/setup.sh installs it)")
-def test_dashboard_shows_the_projects_runs_without_onboarding(tmp_path: Path) -> None:
+def test_dashboard_shows_runs_and_their_evaluation_gallery_without_onboarding(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     env = {**os.environ, "ZENML_CONFIG_PATH": str(tmp_path / "zenml")}  # a project state of its own
@@ -39,25 +40,42 @@ def test_dashboard_shows_the_projects_runs_without_onboarding(tmp_path: Path) ->
             assert refused.returncode == 1 and "is in use by another program" in refused.stderr
         code = ("from alpr.project import apply_environment_defaults; apply_environment_defaults()\n"
                 "from stacks import ensure_stack; ensure_stack('local')\n"
-                "from pipelines import dataset_pipeline\n"
-                f"run = dataset_pipeline.with_options(enable_cache=False)(data={{'synth_images': 3, "
-                f"'catalog_url': 'sqlite:///{tmp_path / 'c.db'}'}})\n"
-                "print('RUN', run.name)\n")
+                "from alpr.model.training_config import TrainParams\n"
+                "from pipelines import training_pipeline\n"
+                "run = training_pipeline.with_options(enable_cache=False)(\n"
+                f"    data={{'synth_images': 8, 'synth_seed': 4, 'catalog_url': 'sqlite:///{tmp_path / 'c.db'}',\n"
+                "          'split': {'train': 0.5, 'val': 0.1, 'test': 0.4}},\n"
+                "    train_params=TrainParams(max_iters=2, batch_size=1, image_size=(320, 240), embed_dims=16,\n"
+                "                             warmup_iters=1))\n"
+                "report = run.steps['evaluate'].outputs['evaluation'][0].load()\n"
+                "print('RUN', run.id, report.images)\n")
         ran = _run(env, "-c", code)
-        assert ran.returncode == 0, ran.stderr[-2000:]
-        run_name = ran.stdout.split("RUN ", 1)[1].strip()
+        assert ran.returncode == 0, ran.stderr[-3000:]
+        run_id, test_photos = ran.stdout.split("RUN ", 1)[1].split()
+        assert int(test_photos) > 0
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
             try:
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.goto(f"http://127.0.0.1:{port}/")
                 page.wait_for_selector("text=Welcome back", timeout=60_000)
                 assert "survey" not in page.url and "onboarding" not in page.url
                 page.goto(f"http://127.0.0.1:{port}/projects/default/runs")
-                page.wait_for_selector(f"text={run_name}", timeout=60_000)
+                page.wait_for_selector(f"text={run_id[:8]}", timeout=60_000)
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SCREENSHOTS / "dashboard-runs.png"))
+
+                # the run's graph, then its evaluation gallery, as a person clicks through them
+                page.goto(f"http://127.0.0.1:{port}/projects/default/runs/{run_id}")
+                page.get_by_text("gallery", exact=True).first.click()
+                page.get_by_role("tab", name="Visualization").first.click()
+                page.get_by_role("button", name="Load Preview").first.click()
+                frame = next(f for f in _frames_after(page, "about:srcdoc"))
+                frame.wait_for_selector("text=plates read exactly", timeout=60_000)
+                assert frame.locator("img").count() == int(test_photos)  # every test photo, drawn
+                assert frame.locator("li.bad").count() > 0  # what was missed, with the truth
+                page.screenshot(path=str(SCREENSHOTS / "dashboard-gallery.png"))
             finally:
                 browser.close()
     finally:
@@ -65,3 +83,16 @@ def test_dashboard_shows_the_projects_runs_without_onboarding(tmp_path: Path) ->
     assert stopped.returncode == 0 and "dashboard stopped" in stopped.stdout
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def _frames_after(page, url: str, timeout: float = 30.0):
+    """The page's frames at ``url`` once one has appeared (the dashboard renders previews late)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frames = [f for f in page.frames if f.url == url]
+        if frames:
+            return frames
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no frame at {url}: {[f.url for f in page.frames]}")
