@@ -1,6 +1,7 @@
 """Local stand-in for the Seldon executor: one port, the same REST path, the same chain.
 
-``POST /api/v1.0/predictions`` goes to the model's ``/api/v1.0/predictions`` as sent (JSON or
+``POST /api/v1.0/predictions`` (also under Seldon's ingress prefix
+``/seldon/[<namespace>/]<name>``) goes to the model's ``/api/v1.0/predictions`` as sent (JSON or
 multipart); the model's whole SeldonMessage goes to the output transformer's
 ``/transform-output``; a non-200 answer from either is returned as it is. A microservice that
 does not answer gives 503 (504 when it answers too slowly) with a message. Standard library
@@ -29,6 +30,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -37,7 +39,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-PREDICT_PATHS = ("/api/v1.0/predictions", "/api/v0.1/predictions", "/predict")
+#: Seldon's REST paths: bare, or behind the ingress prefix ``/seldon/[<namespace>/]<deployment>``
+#: (what seldon-core's own SeldonClient asks for by default), so one client works here and on a cluster
+SELDON_PATH = re.compile(r"^(?:/seldon/(?:(?P<namespace>[\w.-]+)/)?(?P<name>[\w.-]+))?"
+                         r"(?P<api>/api/v[01]\.[01]/(?:predictions|feedback)|/predict)$")
 #: ``GET /``: a page where a person picks a photo and sees its plates read (the same REST API)
 PAGE = Path(__file__).with_name("page.html")
 log = logging.getLogger("alpr.router")
@@ -154,7 +159,8 @@ class BoundedServer(ThreadingHTTPServer):
             self.slots.release()
 
 
-def make_handler(routes: Routes, max_body: int, client_timeout: float) -> type[BaseHTTPRequestHandler]:
+def make_handler(routes: Routes, max_body: int, client_timeout: float, deployment: str = "alpr"
+                 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         default_request_version = "HTTP/1.0"  # a garbled request line still gets a status line and headers
@@ -162,9 +168,7 @@ def make_handler(routes: Routes, max_body: int, client_timeout: float) -> type[B
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             try:
-                if self.path.split("?")[0] not in PREDICT_PATHS:
-                    self.close_connection = True  # its body stays unread
-                    raise ClientError(404, f"no route {self.path}; POST /api/v1.0/predictions")
+                self._check_route(self.path.split("?")[0])
                 body = self._read_body()
                 content_type = self.headers.get("Content-Type", "application/json")
                 if "multipart/form-data" not in content_type:
@@ -194,6 +198,21 @@ def make_handler(routes: Routes, max_body: int, client_timeout: float) -> type[B
                        "draining": routes.draining()}
                 return self._json(200 if ok else 503, doc)
             return self._json(404, _status(404, f"no route {self.path}"))
+
+        def _check_route(self, path: str) -> None:
+            """A prediction path for this deployment, else a 4xx (its body stays unread)."""
+            match = SELDON_PATH.match(path)
+            if match is None:
+                self.close_connection = True
+                raise ClientError(404, f"no route {path}; POST /api/v1.0/predictions "
+                                       f"(or /seldon/{deployment}/api/v1.0/predictions)")
+            if match["name"] is not None and match["name"] != deployment:
+                self.close_connection = True
+                raise ClientError(404, f"no deployment {match['name']!r} here; this is {deployment!r}")
+            if match["api"].endswith("/feedback"):
+                self.close_connection = True
+                raise ClientError(404, "feedback is not collected by this deployment (it has no feedback "
+                                       "routing or reward metrics); POST predictions only")
 
         def __getattr__(self, name: str):
             if name.startswith("do_"):  # any other method: 405, not http.server's 501
@@ -320,6 +339,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--routes", type=Path, required=True, help="JSON file: {\"model\": URL, \"transformer\": URL}")
+    p.add_argument("--name", default="alpr", help="the deployment's name, as in /seldon/<name>/api/v1.0/predictions")
     p.add_argument("--max-body-bytes", type=int, default=28 * 1024 * 1024)
     p.add_argument("--max-connections", type=int, default=32)
     p.add_argument("--client-timeout", type=float, default=30.0, help="seconds a client may pause while sending")
@@ -328,7 +348,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     routes = Routes(args.routes.resolve(), args.upstream_timeout)
     routes.current()  # a missing or broken routes file fails now, not at the first request
-    handler = make_handler(routes, args.max_body_bytes, args.client_timeout)
+    handler = make_handler(routes, args.max_body_bytes, args.client_timeout, args.name)
     server = BoundedServer((args.host, args.port), handler, args.max_connections)
     log.info("router on http://%s:%d (pid %d), routes from %s", args.host, args.port, os.getpid(), args.routes)
     server.serve_forever()

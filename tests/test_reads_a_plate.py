@@ -77,3 +77,41 @@ def _screenshots() -> Path:
     folder = PROJECT_ROOT / "outputs" / "screenshots"  # test output, not committed
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def test_seldons_own_rest_client_reads_the_plates_with_its_cluster_paths(reference_deployment,
+                                                                         tmp_path: Path) -> None:
+    """seldon-core's SeldonClient, as written for a cluster (ingress prefix /seldon/[<ns>/]<name>),
+    runs against the local deployment unchanged; it lives in the serving environment."""
+    import subprocess
+    from urllib.parse import urlparse
+
+    from alpr.deployment.local import SELDON_DIR
+
+    generate_dataset(str(tmp_path), n=1, seed=777, options=PHOTOS.model_copy(update={"image_sizes": [(1280, 720)]}),
+                     progress=False)
+    truth = sorted(s["description"].split(":")[1] for s in json.loads((tmp_path / "img_000000.json").read_text())
+                   ["shapes"] if s["label"].endswith("_board"))
+    endpoint = urlparse(reference_deployment.url).netloc
+    code = (
+        "import json, sys\n"
+        "from seldon_core.seldon_client import SeldonClient\n"
+        "photo = open(sys.argv[1], 'rb').read()\n"
+        "out = []\n"
+        "for namespace in (None, 'seldon'):\n"
+        f"    client = SeldonClient(deployment_name='reference', namespace=namespace, gateway_endpoint='{endpoint}',\n"
+        "                          gateway='ambassador', transport='rest', client_return_type='dict')\n"
+        "    result = client.predict(bin_data=photo)\n"
+        "    out.append({'success': result.success, 'msg': result.msg, 'response': result.response})\n"
+        "wrong = SeldonClient(deployment_name='other', gateway_endpoint='" + endpoint + "', transport='rest',\n"
+        "                     client_return_type='dict').predict(bin_data=photo)\n"
+        "out.append({'success': wrong.success, 'msg': wrong.msg})\n"
+        "print(json.dumps(out))\n")
+    done = subprocess.run([str(SELDON_DIR / ".venv" / "bin" / "python"), "-c", code, str(tmp_path / "img_000000.jpg")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    bare, namespaced, other = json.loads(done.stdout.strip().splitlines()[-1])
+    for result in (bare, namespaced):
+        assert result["success"], result["msg"]
+        assert sorted(p["text"] for p in result["response"]["jsonData"]["plates"]) == truth
+    assert not other["success"] and other["msg"].startswith("404")  # another deployment's path

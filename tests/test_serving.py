@@ -295,8 +295,11 @@ def _head(extra: str, method: str = "POST", path: str = "/api/v1.0/predictions")
     (_head("Content-Length: 0\r\n", method="BREW"), 405, "not allowed"),
     (b"\x16\x03\x01 not http at all\r\n\r\n", 400, "Bad request"),
     (b"POST /api/v1.0/predictions HTTP/2.0\r\n\r\n", 400, "HTTP version"),
+    (_head("Content-Length: 2\r\n", path="/api/v1.0/feedback") + b"{}", 404, "feedback is not collected"),
+    (_head("Content-Length: 2\r\n", path="/seldon/other/api/v1.0/predictions") + b"{}", 404,
+     "no deployment 'other' here"),
 ], ids=["negative-length", "length-abc", "huge-length", "no-length", "cut-json", "json-list", "unclosed-json",
-        "put", "unknown-method", "garbage", "http2-line"])
+        "put", "unknown-method", "garbage", "http2-line", "feedback", "other-deployment"])
 def test_router_answers_malformed_requests_with_4xx(deployment, jpeg: bytes, raw: bytes, status: int,
                                                      message: str) -> None:
     deployer, _ = deployment

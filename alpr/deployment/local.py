@@ -190,7 +190,8 @@ class LocalDeployer:
             else:
                 router = self._start(folder, "router", port, 0, [
                     str(self.python), str(SELDON_DIR / "router.py"), "--host", host, "--port", str(port),
-                    "--routes", str(routes), "--max-body-bytes", str(max_request_bytes())], env, started)
+                    "--name", name, "--routes", str(routes), "--max-body-bytes", str(max_request_bytes())],
+                    env, started)
             self._wait_until(lambda: _routed_to(record.url, model), [*started, router], folder, 150.0,
                              f"the router at {record.url} did not switch to the new model (or finish old requests)")
         except Exception:
