@@ -13,7 +13,8 @@ each position as the best-scoring class its place in the grammar allows: a "B" t
 looks a little like an "8" reads "B" in the letter's place. A board whose reading fails
 leaves its glyphs to the next board. Seven positions that do not lie as the board's shape has
 them (one row for long, two rows for regular) are no reading of it: the group's boards of the
-other shape are tried next. Pure function; no model needed."""
+other shape are tried next. A reading's box is the region read, cut to its glyphs and a board's
+margin around them. Pure function; no model needed."""
 
 from __future__ import annotations
 
@@ -203,7 +204,23 @@ def _read_board(
     reading.serial = "".join(labels[3:])
     reading.glyphs = glyphs_read
     reading.score = float(board.score * np.mean([g.score for g in glyphs_read]))
+    reading.bbox = _plate_box(board.bbox, glyphs_read)
     return reading
+
+
+#: how far a plate's board reaches beyond its glyphs, in glyph heights (x, y): generated plates
+#: reach at most ~1.1 and ~0.65 (99th percentile over 371 test plates, tilt included)
+PLATE_MARGIN = (1.2, 0.8)
+
+
+def _plate_box(region: Box, glyphs: Sequence[Detection]) -> Box:
+    """The plate's box: the region read, cut to where its seven glyphs and a board's margin
+    around them can reach (a region joined from fragments, or a false large board, can be
+    several times the plate)."""
+    height = float(np.mean([g.bbox[3] - g.bbox[1] for g in glyphs]))
+    x1, y1, x2, y2 = union_box(g.bbox for g in glyphs)
+    mx, my = PLATE_MARGIN[0] * height, PLATE_MARGIN[1] * height
+    return (max(region[0], x1 - mx), max(region[1], y1 - my), min(region[2], x2 + mx), min(region[3], y2 + my))
 
 
 def glyph_slots(glyphs: Iterable[Detection], iou_threshold: float) -> list[GlyphSlot]:

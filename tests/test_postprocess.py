@@ -264,3 +264,17 @@ def test_positions_that_do_not_fit_the_boards_layout_are_no_reading() -> None:
     two_rows.append(det("l_board", (300, 200, 420, 280)))
     (reading,) = read_plates(two_rows, ReadOptions(include_invalid=True))
     assert not reading.valid and reading.reason == "glyphs do not form one row"
+
+
+def test_a_plate_read_from_an_oversized_board_gets_a_box_around_its_glyphs() -> None:
+    """A false board four times the plate (or fragments joined too wide) reads the plate's glyphs;
+    the reading's box is cut to the glyphs and a board's margin (PLATE_MARGIN glyph heights)."""
+    from alpr.postprocess import PLATE_MARGIN
+
+    plate = [d for d in long_plate(200, 200) if d.label != "l_board"]
+    (reading,) = read_plates([det("l_board", (0, 100, 800, 400))] + plate)
+    assert reading.text == "01A2345"
+    glyph_h = 24.0  # glyphs span x 210..356, y 208..232
+    assert reading.bbox == pytest.approx((210 - PLATE_MARGIN[0] * glyph_h, 208 - PLATE_MARGIN[1] * glyph_h,
+                                          356 + PLATE_MARGIN[0] * glyph_h, 232 + PLATE_MARGIN[1] * glyph_h))
+    assert box_overlaps(reading.bbox, (200, 200, 380, 240)) > 0.5  # the true board's box
