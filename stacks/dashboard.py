@@ -8,10 +8,10 @@ runs: both are answered before the server starts (the server serves this project
 
 from __future__ import annotations
 
-import socket
-
 from zenml.client import Client
 from zenml.enums import OnboardingStep
+
+from alpr.deployment.local import port_free
 
 DEFAULT_PORT = 8237
 
@@ -28,7 +28,7 @@ def start_dashboard(port: int = DEFAULT_PORT) -> str:
     if running is not None and running.config.port == port and running.status and running.status.url:
         _deployer().connect_to_server()
         return running.status.url
-    if not _port_free(port):
+    if not port_free(port):
         raise DashboardError(f"port {port} is in use by another program; choose another with --port")
     if running is not None:  # on another port: one local server at a time
         _deployer().remove_server()
@@ -73,12 +73,3 @@ def _skip_onboarding() -> None:
     client.update_user(client.active_user.id, updated_email_opt_in=False,
                        updated_metadata={**client.active_user.user_metadata, "finished_onboarding_survey": True})
     client.zen_store.update_onboarding_state({step.value for step in OnboardingStep})
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False

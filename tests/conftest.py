@@ -109,3 +109,30 @@ def gcs_emulator() -> Iterator[str]:
             else:
                 os.environ[key] = value
 
+
+
+@pytest.fixture()
+def browser():
+    """Debian's chromium driven by Playwright (its own browser download needs internet);
+    skipped where chromium is missing (scripts/setup.sh installs it as root)."""
+    exe = shutil.which("chromium")
+    if not exe:
+        pytest.skip("chromium is not installed (scripts/setup.sh installs it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """Where browser tests keep their screenshots (test output, git-ignored)."""
+    from alpr.project import PROJECT_ROOT
+
+    folder = PROJECT_ROOT / "outputs" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -5,7 +5,6 @@ seen in a real browser."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +15,6 @@ import pytest
 from alpr.deployment.local import free_ports
 from alpr.project import PROJECT_ROOT
 
-SCREENSHOTS = PROJECT_ROOT / "outputs" / "screenshots"  # test output, not committed
 
 
 def _run(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -24,10 +22,8 @@ def _run(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedPro
                           timeout=timeout)
 
 
-@pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed (scripts/setup.sh installs it)")
-def test_dashboard_shows_runs_and_their_evaluation_gallery_without_onboarding(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_dashboard_shows_runs_and_their_evaluation_gallery_without_onboarding(browser, screenshots: Path,
+                                                                             tmp_path: Path) -> None:
     env = {**os.environ, "ZENML_CONFIG_PATH": str(tmp_path / "zenml")}  # a project state of its own
     port = free_ports(1)[0]
     started = _run(env, "run.py", "dashboard", "--port", str(port))
@@ -54,30 +50,24 @@ def test_dashboard_shows_runs_and_their_evaluation_gallery_without_onboarding(tm
         run_id, test_photos = ran.stdout.split("RUN ", 1)[1].split()
         assert int(test_photos) > 0
 
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.goto(f"http://127.0.0.1:{port}/")
-                page.wait_for_selector("text=Welcome back", timeout=60_000)
-                assert "survey" not in page.url and "onboarding" not in page.url
-                page.goto(f"http://127.0.0.1:{port}/projects/default/runs")
-                page.wait_for_selector(f"text={run_id[:8]}", timeout=60_000)
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOTS / "dashboard-runs.png"))
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("text=Welcome back", timeout=60_000)
+        assert "survey" not in page.url and "onboarding" not in page.url
+        page.goto(f"http://127.0.0.1:{port}/projects/default/runs")
+        page.wait_for_selector(f"text={run_id[:8]}", timeout=60_000)
+        page.screenshot(path=str(screenshots / "dashboard-runs.png"))
 
-                # the run's graph, then its evaluation gallery, as a person clicks through them
-                page.goto(f"http://127.0.0.1:{port}/projects/default/runs/{run_id}")
-                page.get_by_text("gallery", exact=True).first.click()
-                page.get_by_role("tab", name="Visualization").first.click()
-                page.get_by_role("button", name="Load Preview").first.click()
-                frame = next(f for f in _frames_after(page, "about:srcdoc"))
-                frame.wait_for_selector("text=plates read exactly", timeout=60_000)
-                assert frame.locator("img").count() == int(test_photos)  # every test photo, drawn
-                assert frame.locator("li.bad").count() > 0  # what was missed, with the truth
-                page.screenshot(path=str(SCREENSHOTS / "dashboard-gallery.png"))
-            finally:
-                browser.close()
+        # the run's graph, then its evaluation gallery, as a person clicks through them
+        page.goto(f"http://127.0.0.1:{port}/projects/default/runs/{run_id}")
+        page.get_by_text("gallery", exact=True).first.click()
+        page.get_by_role("tab", name="Visualization").first.click()
+        page.get_by_role("button", name="Load Preview").first.click()
+        frame = next(f for f in _frames_after(page, "about:srcdoc"))
+        frame.wait_for_selector("text=plates read exactly", timeout=60_000)
+        assert frame.locator("img").count() == int(test_photos)  # every test photo, drawn
+        assert frame.locator("li.bad").count() > 0  # what was missed, with the truth
+        page.screenshot(path=str(screenshots / "dashboard-gallery.png"))
     finally:
         stopped = _run(env, "run.py", "dashboard", "--stop")
     assert stopped.returncode == 0 and "dashboard stopped" in stopped.stdout

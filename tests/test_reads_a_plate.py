@@ -45,38 +45,20 @@ def test_the_reference_model_reads_every_plate_of_unseen_photos_over_http(refere
         assert answer["model"]["version"] == "ref"
 
 
-def test_the_deployment_page_shows_each_plate_read(reference_deployment, tmp_path: Path) -> None:
+def test_the_deployment_page_shows_each_plate_read(reference_deployment, browser, screenshots: Path,
+                                                   tmp_path: Path) -> None:
     """A person's view: the page of the deployment, a photo picked, every plate in the table."""
-    import shutil
-
-    if not shutil.which("chromium"):
-        pytest.skip("chromium is not installed (scripts/setup.sh installs it as root)")
-    from playwright.sync_api import sync_playwright
-
     generate_dataset(str(tmp_path), n=1, seed=777, options=PHOTOS.model_copy(update={"image_sizes": [(1280, 720)]}),
                      progress=False)
     doc = json.loads((tmp_path / "img_000000.json").read_text())
     truth = sorted(s["description"].split(":")[1] for s in doc["shapes"] if s["label"].endswith("_board"))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 900, "height": 760})
-            page.goto(f"{reference_deployment.url}/")
-            page.set_input_files("#photo", str(tmp_path / "img_000000.jpg"))
-            page.wait_for_selector("#plates:not([hidden])", timeout=60_000)
-            assert page.inner_text("#status") == "2 plates read in img_000000.jpg (model alpr-detector vref)"
-            assert sorted(page.locator("#plates td.text").all_inner_texts()) == truth
-            page.screenshot(path=str(_screenshots() / "deployment-page-reading.png"), full_page=True)
-        finally:
-            browser.close()
-
-
-def _screenshots() -> Path:
-    from alpr.project import PROJECT_ROOT
-
-    folder = PROJECT_ROOT / "outputs" / "screenshots"  # test output, not committed
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    page = browser.new_page(viewport={"width": 900, "height": 760})
+    page.goto(f"{reference_deployment.url}/")
+    page.set_input_files("#photo", str(tmp_path / "img_000000.jpg"))
+    page.wait_for_selector("#plates:not([hidden])", timeout=60_000)
+    assert page.inner_text("#status") == "2 plates read in img_000000.jpg (model alpr-detector vref)"
+    assert sorted(page.locator("#plates td.text").all_inner_texts()) == truth
+    page.screenshot(path=str(screenshots / "deployment-page-reading.png"), full_page=True)
 
 
 def test_seldons_own_rest_client_reads_the_plates_with_its_cluster_paths(reference_deployment,

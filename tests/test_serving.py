@@ -6,7 +6,6 @@ import base64
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -215,28 +214,11 @@ def test_prometheus_metrics(deployment, jpeg: bytes) -> None:
 
 # -- the page a person uses, in a real browser (Debian's chromium driven by Playwright) --
 
-SCREENSHOTS = PROJECT_ROOT / "outputs" / "screenshots"  # test output, not committed
-
-
-@pytest.fixture()
-def browser_page():
-    if not shutil.which("chromium"):
-        pytest.skip("chromium is not installed (scripts/setup.sh installs it as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        try:
-            yield browser.new_page(viewport={"width": 1100, "height": 900})
-        finally:
-            browser.close()
-
-
-def test_the_deployment_page_reads_a_photo_and_shows_errors(deployment, browser_page, jpeg: bytes,
+def test_the_deployment_page_reads_a_photo_and_shows_errors(deployment, browser, screenshots: Path, jpeg: bytes,
                                                               tmp_path: Path) -> None:
     deployer, _ = deployment
     record = deployer.get(NAME)
-    page = browser_page
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(f"{record.url}/")
     assert page.title() == "ALPR: read the plates of a photo"
     photo = tmp_path / "car.jpg"
@@ -246,8 +228,7 @@ def test_the_deployment_page_reads_a_photo_and_shows_errors(deployment, browser_
     status = page.inner_text("#status")
     assert re.fullmatch(rf"(No plates found|\d+ plates? read) in car\.jpg \(model {MODEL_NAME} v\d+\)", status), status
     page.wait_for_selector("canvas#view", state="visible")  # the photo, drawn with its plates boxed
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "deployment-page.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "deployment-page.png"), full_page=True)
 
     not_a_photo = tmp_path / "notes.png"
     not_a_photo.write_bytes(b"these are notes, not a picture")

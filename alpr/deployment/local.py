@@ -166,7 +166,7 @@ class LocalDeployer:
         old = self.get(name)
         old_router = old.service("router") if old else None
         keep_router = bool(old_router and old_router.alive() and (old.host, old.port) == (host, port))
-        if not keep_router and not _port_free(port, host):
+        if not keep_router and not port_free(port, host):
             serving = f"; {name} keeps serving at {old.url}" if old and old_router and old_router.alive() else ""
             raise DeploymentError(f"port {port} is in use by another program; choose another with --port{serving}")
         folder = self.state_dir / name
@@ -433,7 +433,8 @@ def _served_uri(model_uri: str) -> str:
     return str(path)
 
 
-def _port_free(port: int, host: str = "127.0.0.1") -> bool:
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on ``host:port`` now (as the router's server binds)."""
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the router's server does
         try:
