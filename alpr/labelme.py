@@ -26,6 +26,8 @@ from alpr.fsutil import join, open_fs
 log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 KNOWN_LABELS = frozenset(CLASS_NAMES)
+#: the labelme format version our files claim (the release whose files they match)
+LABELME_VERSION = "5.4.1"
 
 
 class AnnotationError(ValueError):
@@ -217,6 +219,18 @@ def _grouped(shapes: list[Shape]) -> list[Shape]:
             group = int(np.argmax(inside)) + 1 if inside and max(inside) >= 0.5 else None
         out.append(shape.model_copy(update={"group_id": group}))
     return out
+
+
+def labelme_document(shapes: list[dict], image_path: str, width: int, height: int) -> dict:
+    """A labelme file's content: ``shapes`` (from ``polygon_shape``) on the image beside it."""
+    return {"version": LABELME_VERSION, "flags": {}, "shapes": shapes, "imagePath": image_path, "imageData": None,
+            "imageHeight": height, "imageWidth": width}
+
+
+def polygon_shape(label: str, points, group_id: int | None, description: str = "") -> dict:
+    """One labelme polygon; a board's ``description`` holds its reading ("regular:51A1234")."""
+    return {"label": label, "points": [[round(float(x), 2), round(float(y), 2)] for x, y in points],
+            "group_id": group_id, "description": description, "shape_type": "polygon", "flags": {}, "mask": None}
 
 
 def load_image_bytes(source: str, item: AnnotatedImage) -> bytes:

@@ -15,11 +15,11 @@ import numpy as np
 from tqdm import tqdm
 
 from alpr.fsutil import join, open_fs
+from alpr.labelme import labelme_document, polygon_shape
 from alpr.synth.options import SynthOptions
 from alpr.synth.scene import Scene, render_scene
 
 log = logging.getLogger(__name__)
-LABELME_VERSION = "5.4.1"
 
 
 @dataclass(frozen=True)
@@ -75,34 +75,14 @@ def _draw(task: tuple[int, int, SynthOptions]) -> tuple[str, bytes, bytes, int, 
     ok, jpeg = cv2.imencode(".jpg", scene.image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError(f"JPEG encoding failed for {stem}")
-    doc = json.dumps(labelme_document(scene, f"{stem}.jpg"), indent=1).encode()
+    doc = json.dumps(scene_document(scene, f"{stem}.jpg"), indent=1).encode()
     return stem, jpeg.tobytes(), doc, len(scene.plates), len(scene.shapes)
 
 
-def labelme_document(scene: Scene, image_path: str) -> dict:
+def scene_document(scene: Scene, image_path: str) -> dict:
     """The labelme JSON of a scene; a board's ``description`` holds its true reading."""
     height, width = scene.image.shape[:2]
     readings = {i: f"{p.shape}:{p.text.text}" for i, p in enumerate(scene.plates)}
-    shapes = []
-    for s in scene.shapes:
-        is_board = s.label.endswith("_board")
-        shapes.append(
-            {
-                "label": s.label,
-                "points": [[round(x, 2), round(y, 2)] for x, y in s.points],
-                "group_id": s.group_id,
-                "description": readings[s.group_id] if is_board else "",
-                "shape_type": "polygon",
-                "flags": {},
-                "mask": None,
-            }
-        )
-    return {
-        "version": LABELME_VERSION,
-        "flags": {},
-        "shapes": shapes,
-        "imagePath": image_path,
-        "imageData": None,
-        "imageHeight": height,
-        "imageWidth": width,
-    }
+    shapes = [polygon_shape(s.label, s.points, s.group_id, readings[s.group_id] if s.label.endswith("_board") else "")
+              for s in scene.shapes]
+    return labelme_document(shapes, image_path, width, height)
