@@ -57,11 +57,11 @@ def image_bytes_from_request(payload: Any) -> bytes:
     return data
 
 
-def decode_image(data: bytes) -> np.ndarray:
-    """BGR pixels of a complete JPEG or PNG, upright as its EXIF orientation says (as OpenCV,
-    which decodes every training and evaluation photo, shows it); truncated or foreign files
-    are rejected, and so is a header that claims more pixels than the limit, before decoding.
-    A phone's multi-picture JPEG (MPO) gives its first picture."""
+def decode_image(data: bytes, what: str = "binData") -> np.ndarray:
+    """BGR pixels of a complete JPEG or PNG (``what`` names it in errors), upright as its EXIF
+    orientation says (as OpenCV, which decodes every training and evaluation photo, shows it);
+    truncated or foreign files are rejected, and so is a header that claims more pixels than
+    the limit, before decoding. A phone's multi-picture JPEG (MPO) gives its first picture."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
@@ -78,7 +78,7 @@ def decode_image(data: bytes) -> np.ndarray:
     except Image.DecompressionBombError as exc:  # a header beyond even PIL's own limit
         raise BadRequest(f"image header claims too many pixels: {exc}", 413, "TOO_LARGE") from exc
     except UnidentifiedImageError as exc:
-        raise BadRequest("binData is not a JPEG or PNG image") from exc
+        raise BadRequest(f"{what} is not a JPEG or PNG image") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise BadRequest(f"image data is corrupt or truncated: {exc}") from exc
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)

@@ -1,4 +1,5 @@
-"""Say where a run's results are: name, status, dashboard URL, each output artifact's URI."""
+"""Say where a run's results are (name, status, dashboard URL, each output artifact's URI),
+and find trained models by run or by registered model version."""
 
 from __future__ import annotations
 
@@ -43,3 +44,16 @@ def trained_model_of(run_name: str | None = None):
             return step.outputs["trained_model"][0].load()
     where = f"run {run_name!r}" if run_name else f"the latest {len(runs)} runs"
     raise LookupError(f"{where}: no trained_model artifact (train a model with `python run.py`)")
+
+
+def trained_model_version(version: str):
+    """The ``trained_model`` artifact of the registered model version ``version`` (a stage:
+    production, staging, latest; or a number) and that version's number; a LookupError says
+    what is missing."""
+    from alpr.model import MODEL_NAME
+
+    try:
+        model_version = Client().get_model_version(MODEL_NAME, version)
+    except KeyError as exc:
+        raise LookupError(f"no {MODEL_NAME} model version {version!r}; train one with `python run.py`") from exc
+    return model_version.get_artifact("trained_model").load(), model_version.number

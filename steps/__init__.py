@@ -1,5 +1,6 @@
 """ZenML steps: thin adapters of the ``alpr`` library, one step per file, no stack-specific code."""
 
+from steps.batch_predict import batch_predict
 from steps.catalog_record import catalog_record
 from steps.coco_merge import coco_merge
 from steps.deploy import deploy
@@ -14,6 +15,6 @@ from steps.tune_select import tune_select
 from steps.tune_worker import tune_worker
 
 __all__ = [
-    "catalog_record", "coco_merge", "deploy", "evaluate", "ingest", "labelme_source", "promote",
+    "batch_predict", "catalog_record", "coco_merge", "deploy", "evaluate", "ingest", "labelme_source", "promote",
     "promotion_decision", "synthesize_labelme", "train", "tune_select", "tune_worker",
 ]

@@ -13,6 +13,7 @@ from zenml.materializers.base_materializer import BaseMaterializer
 from zenml.materializers.pydantic_materializer import PydanticMaterializer
 
 from alpr.artifacts import CocoDataset, FolderArtifact, LabelmeFolder, TrainedModel
+from alpr.batch import BatchReadings
 from alpr.classes import CLASS_NAMES
 from alpr.fsutil import is_local, open_fs
 from alpr.labelme import ValidationReport
@@ -112,3 +113,21 @@ class TuneResultMaterializer(PydanticMaterializer):
         with self.artifact_store.open(f"{base}/trials.md", "w") as f:
             f.write(data.table_markdown())
         return {f"{base}/trials.png": VisualizationType.IMAGE, f"{base}/trials.md": VisualizationType.MARKDOWN}
+
+
+class BatchReadingsMaterializer(PydanticMaterializer):
+    """Batch predictions as JSON (every photo), ``readings.csv`` (one row per plate) and a
+    summary with the skipped files; the dashboard shows the summary and the CSV."""
+
+    ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = (BatchReadings,)
+
+    def save(self, data: BatchReadings) -> None:
+        super().save(data)
+        with self.artifact_store.open(f"{self.uri.rstrip('/')}/readings.csv", "w") as f:
+            f.write(data.csv_text())
+
+    def save_visualizations(self, data: BatchReadings) -> dict[str, VisualizationType]:
+        base = self.uri.rstrip("/")
+        with self.artifact_store.open(f"{base}/summary.md", "w") as f:
+            f.write(data.summary_markdown())
+        return {f"{base}/summary.md": VisualizationType.MARKDOWN, f"{base}/readings.csv": VisualizationType.CSV}

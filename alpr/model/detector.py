@@ -299,9 +299,15 @@ def _inside(box: Box, region: Box) -> bool:
     return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]
 
 
+def as_detections(objects: list[DetectedObject]) -> list[Detection]:
+    """What post-processing reads: boards carry their mask outline (rotation-aware), the rest
+    only boxes (outlines cost time)."""
+    return [o.to_detection(with_outline=o.label in BOARD_CLASSES) for o in objects]
+
+
 def read_detected_plates(objects: list[DetectedObject], options: ReadOptions = ReadOptions()) -> list[PlateReading]:
-    """Post-process detector output: boards carry their mask outline (rotation-aware)."""
-    return read_plates([o.to_detection(with_outline=o.label in BOARD_CLASSES) for o in objects], options)
+    """Post-process detector output."""
+    return read_plates(as_detections(objects), options)
 
 
 def second_look(
