@@ -5,9 +5,10 @@
 multipart); the model's whole SeldonMessage goes to the output transformer's
 ``/transform-output``; a non-200 answer from either is returned as it is. A microservice that
 does not answer gives 503 (504 when it answers too slowly) with a message. Standard library
-only, so it runs in any environment:
+only, so it runs in any environment; with ``--grpc-port`` it also serves Seldon's gRPC API
+(``grpc_gateway.py``, which needs the serving environment):
 
-    python seldon/router.py --port 8000 --routes routes.json
+    python seldon/router.py --port 8000 --routes routes.json [--grpc-port 5001]
 
 ``GET /`` serves ``page.html``: pick or drop a photo, see every plate boxed and read.
 
@@ -273,15 +274,7 @@ def make_handler(routes: Routes, max_body: int, client_timeout: float, deploymen
                 self.rfile.readline(8)  # the CRLF after the chunk
 
         def _predict(self, body: bytes, content_type: str) -> None:
-            started = time.perf_counter()
-            with routes.held() as (model, transformer):
-                status, payload, ctype = _call(model, "model microservice", "/api/v1.0/predictions", body,
-                                               content_type)
-                if status == 200:
-                    status, payload, ctype = _call(transformer, "transformer", "/transform-output", payload,
-                                                   "application/json")
-            log.info("predict %d in %.1f ms", status, (time.perf_counter() - started) * 1000)
-            self._raw(status, payload, ctype)
+            self._raw(*predict_chain(routes, body, content_type))
 
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
             """http.server's own refusals (garbled request line, headers too long) in our JSON form;
@@ -306,6 +299,18 @@ def make_handler(routes: Routes, max_body: int, client_timeout: float, deploymen
             log.debug(fmt, *args)
 
     return Handler
+
+
+def predict_chain(routes: Routes, body: bytes, content_type: str = "application/json") -> tuple[int, bytes, str]:
+    """A request through the model, then its answer through the output transformer: the
+    status, body and content type to answer with (REST and gRPC alike)."""
+    started = time.perf_counter()
+    with routes.held() as (model, transformer):
+        status, payload, ctype = _call(model, "model microservice", "/api/v1.0/predictions", body, content_type)
+        if status == 200:
+            status, payload, ctype = _call(transformer, "transformer", "/transform-output", payload, "application/json")
+    log.info("predict %d in %.1f ms", status, (time.perf_counter() - started) * 1000)
+    return status, payload, ctype
 
 
 def _call(upstream: Upstream, what: str, path: str, body: bytes, content_type: str) -> tuple[int, bytes, str]:
@@ -344,14 +349,24 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-connections", type=int, default=32)
     p.add_argument("--client-timeout", type=float, default=30.0, help="seconds a client may pause while sending")
     p.add_argument("--upstream-timeout", type=float, default=120.0, help="seconds a microservice may take")
+    p.add_argument("--grpc-port", type=int, default=0,
+                   help="also serve Seldon's gRPC API (Seldon/Predict) on this port (0: no gRPC)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     routes = Routes(args.routes.resolve(), args.upstream_timeout)
     routes.current()  # a missing or broken routes file fails now, not at the first request
     handler = make_handler(routes, args.max_body_bytes, args.client_timeout, args.name)
     server = BoundedServer((args.host, args.port), handler, args.max_connections)
+    if args.grpc_port:
+        from grpc_gateway import start_grpc  # grpcio and seldon-core's protos: the serving environment
+
+        grpc_server = start_grpc(args.host, args.grpc_port, lambda body: predict_chain(routes, body)[:2], args.name,
+                                 args.max_body_bytes, args.max_connections)  # kept: a dropped server stops
+        log.info("gRPC (Seldon/Predict) on %s:%d", args.host, args.grpc_port)
     log.info("router on http://%s:%d (pid %d), routes from %s", args.host, args.port, os.getpid(), args.routes)
     server.serve_forever()
+    if args.grpc_port:
+        grpc_server.stop(grace=5)
 
 
 if __name__ == "__main__":

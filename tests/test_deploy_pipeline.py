@@ -34,14 +34,15 @@ def test_deploy_promotes_first_keeps_tie_and_force_redeploys(pipeline_args: dict
 
     ensure_stack("local")
     client = Client()
-    port = free_ports(1)[0]
-    settings = {"enabled": True, "target": "local", "name": "alpr-test", "port": port}
+    port, grpc_port = free_ports(2)
+    settings = {"enabled": True, "target": "local", "name": "alpr-test", "port": port, "grpc_port": grpc_port}
     try:
         first = training_pipeline.with_options(enable_cache=False)(**pipeline_args, deploy_settings=settings)
         first = client.get_pipeline_run(first.id)
         assert first.status == ExecutionStatus.COMPLETED
         result = first.steps["deploy"].outputs["deployment"][0].load()
         assert result["promoted"] and result["url"] == f"http://127.0.0.1:{port}/api/v1.0/predictions"
+        assert result["grpc"] == f"127.0.0.1:{grpc_port}"
         production = client.get_model_version(MODEL_NAME, ModelStages.PRODUCTION)
         assert production.number == first.model_version.number
 
@@ -92,16 +93,17 @@ def _cli_deploy_predict_stop(tiny_dataset: Path, production_number: int) -> None
         return subprocess.run([sys.executable, "run.py", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
                               timeout=300)
 
-    port = str(free_ports(1)[0])
-    out = run("deploy", "--name", "alpr-cli", "--port", port)
+    port, grpc_port = map(str, free_ports(2))
+    out = run("deploy", "--name", "alpr-cli", "--port", port, "--grpc-port", grpc_port)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert f"v{production_number} serving at http://127.0.0.1:{port}/api/v1.0/predictions" in out.stdout
+    assert (f"v{production_number} serving at http://127.0.0.1:{port}/api/v1.0/predictions, gRPC at "
+            f"127.0.0.1:{grpc_port}") in out.stdout
     image = str(next((tiny_dataset / "images").glob("*.jpg")))
     out = run("predict", image, "--name", "alpr-cli")
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"(model alpr-detector v{production_number})" in out.stdout
     status = run("status", "--name", "alpr-cli")
-    assert '"ready": true' in status.stdout
+    assert '"ready": true' in status.stdout and f'"grpc": "127.0.0.1:{grpc_port}"' in status.stdout
     assert "stopped" in run("stop", "--name", "alpr-cli").stdout
     gone = run("predict", image, "--name", "alpr-cli")
     assert gone.returncode == 1 and "no local deployment 'alpr-cli'" in gone.stderr

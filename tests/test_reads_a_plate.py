@@ -1,4 +1,4 @@
-"""A trained model reads real plates over HTTP: the committed reference checkpoint
+"""A trained model reads real plates over HTTP and gRPC: the committed reference checkpoint
 (``tests/fixtures/README.md``) behind the real router and seldon-core microservices, asked with
 photos it never saw (generated with a seed no training used), as a client would."""
 
@@ -23,7 +23,8 @@ PHOTOS = SynthOptions(image_sizes=[(640, 480), (1920, 1080), (3840, 2160)], plat
 @pytest.fixture(scope="module")
 def reference_deployment(tmp_path_factory: pytest.TempPathFactory):
     deployer = LocalDeployer(state_dir=tmp_path_factory.mktemp("deployments"))
-    record = deployer.deploy("reference", str(CHECKPOINT), model_version="ref", port=free_ports(1)[0])
+    port, grpc_port = free_ports(2)
+    record = deployer.deploy("reference", str(CHECKPOINT), model_version="ref", port=port, grpc_port=grpc_port)
     yield record
     deployer.stop("reference")
 
@@ -97,3 +98,50 @@ def test_seldons_own_rest_client_reads_the_plates_with_its_cluster_paths(referen
         assert result["success"], result["msg"]
         assert sorted(p["text"] for p in result["response"]["jsonData"]["plates"]) == truth
     assert not other["success"] and other["msg"].startswith("404")  # another deployment's path
+
+
+def test_seldons_own_grpc_client_reads_the_same_plates(reference_deployment, tmp_path: Path) -> None:
+    """SeldonClient over gRPC (Seldon/Predict), through an ingress (metadata naming the
+    deployment, with and without a namespace) and straight to the executor: the same readings as
+    REST; a wrong deployment, a photo that is not one and a message over the limit get the gRPC
+    status of their REST refusal, with its message."""
+    import subprocess
+
+    from alpr.deployment.local import SELDON_DIR
+    from alpr.limits import max_request_bytes
+
+    generate_dataset(str(tmp_path), n=1, seed=4242, options=PHOTOS.model_copy(update={"image_sizes": [(1920, 1080)]}),
+                     progress=False)
+    photo = tmp_path / "img_000000.jpg"
+    body = json.dumps({"binData": base64.b64encode(photo.read_bytes()).decode()}).encode()
+    request = urllib.request.Request(reference_deployment.predict_url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as resp:
+        rest = json.loads(resp.read())["jsonData"]["plates"]
+    truth = sorted(s["description"].split(":")[1] for s in json.loads((tmp_path / "img_000000.json").read_text())
+                   ["shapes"] if s["label"].endswith("_board"))
+    assert sorted(p["text"] for p in rest) == truth
+    endpoint = reference_deployment.grpc_endpoint
+    code = (
+        "import json, sys\n"
+        "from seldon_core.seldon_client import SeldonClient\n"
+        "photo = open(sys.argv[1], 'rb').read()\n"
+        "def call(bin_data=photo, name='reference', **kw):\n"
+        "    kw.setdefault('gateway', 'ambassador')\n"
+        f"    client = SeldonClient(deployment_name=name, gateway_endpoint='{endpoint}', transport='grpc',\n"
+        "                          client_return_type='dict', grpc_max_send_message_length=64 << 20, **kw)\n"
+        "    r = client.predict(bin_data=bin_data)\n"
+        "    return {'success': r.success, 'msg': r.msg, 'response': r.response}\n"
+        "print(json.dumps([call(), call(namespace='seldon'), call(gateway='seldon'), call(name='other'),\n"
+        "                  call(bin_data=b'not a photo'), call(bin_data=b'x' * int(sys.argv[2]))]))\n")
+    done = subprocess.run([str(SELDON_DIR / ".venv" / "bin" / "python"), "-c", code, str(photo),
+                           str(max_request_bytes() + 1)], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    *good, other, garbage, huge = json.loads(done.stdout.strip().splitlines()[-1])
+    for result in good:
+        assert result["success"], result["msg"]
+        plates = result["response"]["jsonData"]["plates"]
+        assert [(p["text"], p["shape"], p["bbox"]) for p in plates] == [(p["text"], p["shape"], p["bbox"]) for p in rest]
+        assert result["response"]["jsonData"]["model"]["version"] == "ref"
+    assert not other["success"] and "NOT_FOUND" in other["msg"] and "'other'" in other["msg"]
+    assert not garbage["success"] and "INVALID_ARGUMENT" in garbage["msg"] and "JPEG or PNG" in garbage["msg"]
+    assert not huge["success"] and "RESOURCE_EXHAUSTED" in huge["msg"]

@@ -388,6 +388,11 @@ def test_failed_redeploys_keep_the_old_model_serving(deployment, jpeg: bytes, tr
         busy.listen()
         with pytest.raises(DeploymentError, match=f"port {busy.getsockname()[1]} is in use.*keeps serving"):
             deployer.deploy(NAME, str(trained.checkpoint), model_version="8", port=busy.getsockname()[1])
+        with pytest.raises(DeploymentError, match=f"port {busy.getsockname()[1]} is in use.*--grpc-port"):
+            deployer.deploy(f"{NAME}-grpc", str(trained.checkpoint), port=free_ports(1)[0],
+                            grpc_port=busy.getsockname()[1])
+    with pytest.raises(DeploymentError, match="serves gRPC on port none and a redeploy keeps its router.*keeps serving"):
+        deployer.deploy(NAME, str(trained.checkpoint), model_version="8", port=record.port, grpc_port=free_ports(1)[0])
     corrupt = tmp_path / "corrupt.pth"
     corrupt.write_bytes(b"not a checkpoint" * 100)
     with pytest.raises(DeploymentError, match="model process exited while starting"):

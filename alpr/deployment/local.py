@@ -107,10 +107,17 @@ class DeploymentRecord:
     services: list[ServiceProcess] = field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = 0
+    #: Seldon's gRPC API (Seldon/Predict) on the router's host; 0: none
+    grpc_port: int = 0
 
     @property
     def predict_url(self) -> str:
         return f"{self.url}/api/v1.0/predictions"
+
+    @property
+    def grpc_endpoint(self) -> str | None:
+        """``host:port`` of the gRPC API (what SeldonClient's ``gateway_endpoint`` takes), if served."""
+        return f"{_url_host(self.host)}:{self.grpc_port}" if self.grpc_port else None
 
     def service(self, name: str) -> ServiceProcess | None:
         return next((s for s in self.services if s.name == name), None)
@@ -157,23 +164,32 @@ class LocalDeployer:
         workers: int = 1,
         ready_timeout: float = 180.0,
         host: str = "127.0.0.1",
+        grpc_port: int = 0,
     ) -> DeploymentRecord:
         """(Re)deploy ``name``: start new microservices, check that they answer a prediction,
-        switch the router to them (starting it if it does not run on ``host:port``), then stop
-        the old ones. On any failure what ran before keeps serving."""
+        switch the router to them (starting it if it does not run on ``host:port``, with gRPC on
+        ``grpc_port`` unless 0), then stop the old ones. On any failure what ran before keeps
+        serving."""
         check_name(name)
         model_uri = _served_uri(model_uri)
         old = self.get(name)
         old_router = old.service("router") if old else None
         keep_router = bool(old_router and old_router.alive() and (old.host, old.port) == (host, port))
-        if not keep_router and not port_free(port, host):
-            serving = f"; {name} keeps serving at {old.url}" if old and old_router and old_router.alive() else ""
-            raise DeploymentError(f"port {port} is in use by another program; choose another with --port{serving}")
+        serving = f"; {name} keeps serving at {old.url}" if old and old_router and old_router.alive() else ""
+        if keep_router and old.grpc_port != grpc_port:  # the router, which serves gRPC, stays on a redeploy
+            raise DeploymentError(f"{name} serves gRPC on port {old.grpc_port or 'none'} and a redeploy keeps its "
+                                  f"router: deploy with --grpc-port {old.grpc_port}, or stop {name} first to change "
+                                  f"it{serving}")
+        for wanted, option in ((port, "--port"), (grpc_port, "--grpc-port")):
+            if wanted and not keep_router and not port_free(wanted, host):
+                raise DeploymentError(f"port {wanted} is in use by another program; choose another with "
+                                      f"{option}{serving}")
         folder = self.state_dir / name
         folder.mkdir(parents=True, exist_ok=True)
         record = DeploymentRecord(
             name=name, model_uri=model_uri, model_version=model_version, url=f"http://{_url_host(host)}:{port}",
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"), workers=workers, host=host, port=port,
+            grpc_port=grpc_port,
         )
         env = _serving_env(model_uri, model_name, model_version, workers)
         routes = folder / "routes.json"
@@ -190,8 +206,8 @@ class LocalDeployer:
             else:
                 router = self._start(folder, "router", port, 0, [
                     str(self.python), str(SELDON_DIR / "router.py"), "--host", host, "--port", str(port),
-                    "--name", name, "--routes", str(routes), "--max-body-bytes", str(max_request_bytes())],
-                    env, started)
+                    "--name", name, "--routes", str(routes), "--max-body-bytes", str(max_request_bytes()),
+                    "--grpc-port", str(grpc_port)], env, started)
             self._wait_until(lambda: _routed_to(record.url, model), [*started, router], folder, 150.0,
                              f"the router at {record.url} did not switch to the new model (or finish old requests)")
         except Exception:
@@ -250,7 +266,7 @@ class LocalDeployer:
             raise DeploymentError(f"no local deployment named {name!r}")
         processes = {s.name: ("running" if s.alive() else "dead") for s in record.services}
         ready = all(v == "running" for v in processes.values()) and _ready(record.url)
-        return {"name": name, "url": record.predict_url, "model_uri": record.model_uri,
+        return {"name": name, "url": record.predict_url, "grpc": record.grpc_endpoint, "model_uri": record.model_uri,
                 "model_version": record.model_version, "processes": processes, "ready": ready}
 
     def logs(self, name: str, service: str = "model", lines: int = 50) -> str:

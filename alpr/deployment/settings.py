@@ -23,6 +23,8 @@ class DeploySettings(BaseModel):
     #: a Kubernetes object name (DNS-1123 label); locally also the deployment's folder name
     name: str = Field("alpr", pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
     port: int = Field(8000, ge=1, le=65535)
+    #: Seldon's gRPC API (Seldon/Predict) of the local deployment, beside REST; 0: none
+    grpc_port: int = Field(5001, ge=0, le=65535)
     #: where the local router listens: loopback unless the predictions API is to be reachable
     #: from other machines (``0.0.0.0``; put a TLS proxy with authentication in front of it)
     host: str = "127.0.0.1"

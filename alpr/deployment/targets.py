@@ -12,13 +12,15 @@ from alpr.deployment.settings import DeploySettings
 
 def deploy_model(model: TrainedModel, version: str, settings: DeploySettings) -> dict[str, Any]:
     """Serve ``model`` (model version ``version``) as ``settings`` say; returns where it answers:
-    ``url`` (the predictions endpoint), ``name`` and, on Kubernetes, ``namespace``."""
+    ``url`` (the predictions endpoint), ``name``, locally ``grpc`` (host:port of Seldon's gRPC API,
+    when served) and, on Kubernetes, ``namespace``."""
     if settings.target == "local":
         from alpr.deployment.local import LocalDeployer
 
         record = LocalDeployer().deploy(settings.name, model.checkpoint_uri, model_version=version,
-                                        port=settings.port, workers=settings.workers, host=settings.host)
-        return {"url": record.predict_url, "name": record.name}
+                                        port=settings.port, workers=settings.workers, host=settings.host,
+                                        grpc_port=settings.grpc_port)
+        return {"url": record.predict_url, "name": record.name, **({"grpc": record.grpc_endpoint} if record.grpc_port else {})}
     return _deploy_kubernetes(model, version, settings)
 
 
