@@ -16,6 +16,10 @@ from alpr.project import PROJECT_ROOT, apply_environment_defaults
 
 apply_environment_defaults()  # before ZenML is imported: keep its state in .zenml/
 
+from alpr.deployment.settings import DeploySettings  # noqa: E402  (pydantic only: the CLI's defaults)
+
+DEPLOY_DEFAULTS = {name: field.default for name, field in DeploySettings.model_fields.items()}
+
 DEFAULT_CONFIG = "training.yaml"
 
 
@@ -59,25 +63,58 @@ def resolve_config(config: str) -> Path:
 def run_pipeline(stack: str | None, config_path: Path, no_cache: bool) -> None:
     from alpr.config_loader import load_yaml
     from pipelines import PIPELINES
-    from pipelines.report import describe_run
-    from stacks import ensure_stack
-    from zenml.client import Client
-    from zenml.enums import ExecutionStatus
 
-    pipeline_name = (load_yaml(str(config_path)).get("extra") or {}).get("pipeline")
+    config = load_yaml(str(config_path))
+    pipeline_name = (config.get("extra") or {}).get("pipeline")
     if pipeline_name not in PIPELINES:
         raise click.BadParameter(
             f"{config_path}: extra.pipeline must be one of {sorted(PIPELINES)}, got {pipeline_name!r}",
             param_hint="--config",
         )
-    if stack:
-        ensure_stack(stack)
-    active = Client().active_stack_model.name
-    click.echo(f"pipeline '{pipeline_name}' on stack '{active}' with {config_path}")
+    check_parameters(PIPELINES[pipeline_name], config.get("parameters") or {}, config_path)
     options: dict = {"config_path": str(config_path)}
     if no_cache:
         options["enable_cache"] = False
-    run = PIPELINES[pipeline_name].with_options(**options)()
+    run_and_report(stack, PIPELINES[pipeline_name].with_options(**options), f"with {config_path}")
+
+
+def check_parameters(pipeline, parameters: dict, config_path: Path) -> None:
+    """The config's typed parameters, checked before anything runs: a wrong or missing one is
+    one message naming it (ZenML would log pydantic's report and raise a generic error)."""
+    import inspect
+    import typing
+
+    from pydantic import BaseModel, ValidationError
+
+    hints = typing.get_type_hints(pipeline.entrypoint)
+    for name, param in inspect.signature(pipeline.entrypoint).parameters.items():
+        model = hints.get(name)
+        if not (inspect.isclass(model) and issubclass(model, BaseModel)):
+            continue
+        if name not in parameters:
+            if param.default is inspect.Parameter.empty:
+                raise click.BadParameter(f"{config_path}: parameters.{name} is missing", param_hint="--config")
+            continue
+        try:
+            model.model_validate(parameters[name])
+        except ValidationError as exc:
+            problems = "; ".join(f"parameters.{name}.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise click.BadParameter(f"{config_path}: {problems}", param_hint="--config")
+
+
+def run_and_report(stack: str | None, pipeline, what: str, **parameters):
+    """Run ``pipeline`` on ``stack`` (else the active one), print where its results are, and
+    exit non-zero unless the run completed; gives the run."""
+    from pipelines.report import describe_run
+    from stacks import ensure_stack
+    from zenml.client import Client
+    from zenml.enums import ExecutionStatus
+
+    if stack:
+        ensure_stack(stack)
+    active = Client().active_stack_model.name
+    click.echo(f"pipeline '{pipeline.name}' on stack '{active}' {what}")
+    run = pipeline(**parameters)
     if run is None:  # e.g. a remote orchestrator that only logged a failed submission
         click.echo("no pipeline run was created; see the log above", err=True)
         sys.exit(1)
@@ -86,42 +123,80 @@ def run_pipeline(stack: str | None, config_path: Path, no_cache: bool) -> None:
     if status != ExecutionStatus.COMPLETED:
         click.echo(f"run {run.name} did not complete (status: {status.value})", err=True)
         sys.exit(1)
+    return run
 
 
-@cli.command("deploy")
-@click.option("--name", default="alpr", show_default=True, help="Deployment name.")
+@cli.command("batch")
+@click.argument("source")
 @click.option("--version", "version", default="production", show_default=True,
-              help="Model version to serve: a stage (production, staging, latest) or a number.")
-@click.option("--port", default=8000, show_default=True, help="Port of the local predictions endpoint.")
-@click.option("--workers", default=1, show_default=True, help="Model microservice workers.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface the predictions endpoint listens on (0.0.0.0: every interface; see README).")
-def deploy_command(name: str, version: str, port: int, workers: int, host: str) -> None:
-    """Deploy an already trained model locally (no retraining). The running deployment of the
-    same name keeps serving until the new one answers."""
+              help="Model version: a stage (production, staging, latest) or a number.")
+@click.option("--model", "model_uri", metavar="FILE", help="A checkpoint file (path or gs://) instead of a version.")
+@click.option("--prelabel", is_flag=True, help="Write a labelme file beside each photo (existing ones are kept).")
+@click.option("--overwrite-labels", is_flag=True, help="With --prelabel: replace existing labelme files.")
+@click.pass_context
+def batch_command(ctx: click.Context, source: str, version: str, model_uri: str | None, prelabel: bool,
+                  overwrite_labels: bool) -> None:
+    """Read every photo under SOURCE (a folder, a photo or a gs:// prefix) as the batch pipeline:
+    readings as CSV and JSON, a summary, and with --prelabel labelme files to correct."""
     from pydantic import ValidationError
     from zenml.client import Client
 
+    from alpr.batch import BatchParams, source_files
+    from pipelines import PIPELINES
+
+    if overwrite_labels and not prelabel:
+        raise click.UsageError("--overwrite-labels goes with --prelabel")
+    try:
+        params = BatchParams(source=source, model_version=version, model_uri=model_uri, prelabel=prelabel,
+                             overwrite_labels=overwrite_labels)
+    except ValidationError as exc:
+        raise click.ClickException(exc.errors()[0]["msg"])
+    try:
+        source_files(source)  # here, not after the pipeline has started
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc))
+    run = run_and_report(ctx.obj["stack"], PIPELINES["batch"], f"on {source}", batch=params)
+    readings = Client().get_pipeline_run(run.id).steps["batch_predict"].outputs["readings"][0]
+    click.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in readings.load().summary().items()))
+    click.echo(f"readings: {readings.uri}/readings.csv (one row per plate), {readings.uri}/data.json (every photo)")
+
+
+@cli.command("deploy")
+@click.option("--name", default=DEPLOY_DEFAULTS["name"], show_default=True, help="Deployment name.")
+@click.option("--version", "version", default="production", show_default=True,
+              help="Model version to serve: a stage (production, staging, latest) or a number.")
+@click.option("--port", default=DEPLOY_DEFAULTS["port"], show_default=True, help="Port of the local predictions endpoint.")
+@click.option("--workers", default=DEPLOY_DEFAULTS["workers"], show_default=True, help="Model microservice workers.")
+@click.option("--host", default=DEPLOY_DEFAULTS["host"], show_default=True,
+              help="Interface the predictions endpoint listens on (0.0.0.0: every interface; see README).")
+@click.option("--grpc-port", default=DEPLOY_DEFAULTS["grpc_port"], show_default=True,
+              help="Port of Seldon's gRPC API (Seldon/Predict) beside REST; 0: none.")
+def deploy_command(name: str, version: str, port: int, workers: int, host: str, grpc_port: int) -> None:
+    """Deploy an already trained model locally (no retraining). The running deployment of the
+    same name keeps serving until the new one answers."""
+    from pydantic import ValidationError
+
     from alpr.deployment.local import DeploymentError
-    from alpr.deployment.settings import DeploySettings
     from alpr.deployment.targets import deploy_model
     from alpr.model import MODEL_NAME
+    from pipelines.report import trained_model_version
 
     try:
-        settings = DeploySettings(enabled=True, target="local", name=name, port=port, workers=workers, host=host)
+        settings = DeploySettings(enabled=True, target="local", name=name, port=port, workers=workers, host=host,
+                                  grpc_port=grpc_port)
     except ValidationError as exc:
         error = exc.errors()[0]
         raise click.ClickException(f"invalid --{error['loc'][0]} {error['input']!r}: {error['msg']}")
     try:
-        model_version = Client().get_model_version(MODEL_NAME, version)
-    except KeyError:
-        raise click.ClickException(f"no {MODEL_NAME} model version {version!r}; train one with `python run.py`")
-    trained = model_version.get_artifact("trained_model").load()
+        trained, number = trained_model_version(version)
+    except LookupError as exc:
+        raise click.ClickException(str(exc))
     try:
-        deployed = deploy_model(trained, str(model_version.number), settings)
+        deployed = deploy_model(trained, str(number), settings)
     except DeploymentError as exc:
         raise click.ClickException(str(exc))
-    click.echo(f"{name}: model {MODEL_NAME} v{model_version.number} serving at {deployed['url']}")
+    grpc = f", gRPC at {deployed['grpc']}" if deployed.get("grpc") else ""
+    click.echo(f"{name}: model {MODEL_NAME} v{number} serving at {deployed['url']}{grpc}")
 
 
 @cli.command("dashboard")
