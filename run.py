@@ -158,7 +158,8 @@ def batch_command(ctx: click.Context, source: str, version: str, model_uri: str 
     run = run_and_report(ctx.obj["stack"], PIPELINES["batch"], f"on {source}", batch=params)
     readings = Client().get_pipeline_run(run.id).steps["batch_predict"].outputs["readings"][0]
     click.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in readings.load().summary().items()))
-    click.echo(f"readings: {readings.uri}/readings.csv (one row per plate), {readings.uri}/data.json (every photo)")
+    click.echo(f"readings: {readings.uri}/readings.csv (one row per plate), {readings.uri}/readings.json (every "
+               "photo, every skipped file)")
 
 
 @cli.command("deploy")

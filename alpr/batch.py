@@ -94,6 +94,7 @@ class BatchReadings(BaseModel):
             "skipped_files": len(self.skipped),
             "labelme_written": sum(p.labelme == "written" for p in self.photos),
             "labelme_kept": sum(p.labelme == "kept" for p in self.photos),
+            "labelme_name_taken": sum(p.labelme == "name taken" for p in self.photos),
         }
 
     def csv_text(self) -> str:
@@ -107,8 +108,9 @@ class BatchReadings(BaseModel):
         return out.getvalue()
 
     def summary_markdown(self) -> str:
+        version = f" v{self.model['version']}" if self.model.get("version") else ""
         lines = [f"# Batch predictions on `{self.source}`", "",
-                 f"model: {self.model.get('name', '')} v{self.model.get('version', '')} (`{self.model.get('uri', '')}`)",
+                 f"model: {self.model.get('name', '')}{version} (`{self.model.get('uri', '')}`)",
                  "", "| | |", "|---|---|"]
         lines += [f"| {key.replace('_', ' ')} | {value} |" for key, value in self.summary().items()]
         if self.skipped:

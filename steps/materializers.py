@@ -116,14 +116,19 @@ class TuneResultMaterializer(PydanticMaterializer):
 
 
 class BatchReadingsMaterializer(PydanticMaterializer):
-    """Batch predictions as JSON (every photo), ``readings.csv`` (one row per plate) and a
-    summary with the skipped files; the dashboard shows the summary and the CSV."""
+    """Batch predictions as ``readings.json`` (every photo, every skipped file), ``readings.csv``
+    (one row per plate) and a summary; the dashboard shows the summary and the CSV."""
 
     ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = (BatchReadings,)
+    #: the files users open (ZenML's own copy, which it loads from, has a name of its choosing)
+    FILES = ("readings.json", "readings.csv")
 
     def save(self, data: BatchReadings) -> None:
         super().save(data)
-        with self.artifact_store.open(f"{self.uri.rstrip('/')}/readings.csv", "w") as f:
+        base = self.uri.rstrip("/")
+        with self.artifact_store.open(f"{base}/readings.json", "w") as f:
+            f.write(data.model_dump_json(indent=1))
+        with self.artifact_store.open(f"{base}/readings.csv", "w") as f:
             f.write(data.csv_text())
 
     def save_visualizations(self, data: BatchReadings) -> dict[str, VisualizationType]:

@@ -68,6 +68,9 @@ def test_batch_command_reads_a_folder_and_prelabels_what_ingest_takes_back(tmp_p
     assert "status: completed" in done.stdout and "photos: 5" in done.stdout and "labelme written: 5" in done.stdout
     csv_path = next(line for line in done.stdout.splitlines() if line.startswith("readings: ")).split()[1]
     rows = list(csv.DictReader(open(csv_path)))
+    every = json.loads(Path(csv_path).with_name("readings.json").read_text())
+    assert sorted(p["file"] for p in every["photos"]) == sorted(truth) and every["skipped"] == []
+    assert (Path(csv_path).parent / "summary.md").is_file()  # what the dashboard shows
     read = {name: sorted(f"{r['shape']}:{r['text']}" for r in rows if r["file"] == name) for name in truth}
     assert set(read) == set(truth) and sum(map(len, read.values())) == sum(map(len, truth.values()))
     exact = sum(len(set(read[name]) & set(truth[name])) for name in truth)
