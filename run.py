@@ -106,12 +106,15 @@ def run_and_report(stack: str | None, pipeline, what: str, **parameters):
     """Run ``pipeline`` on ``stack`` (else the active one), print where its results are, and
     exit non-zero unless the run completed; gives the run."""
     from pipelines.report import describe_run
-    from stacks import ensure_stack
+    from stacks import StackError, ensure_stack
     from zenml.client import Client
     from zenml.enums import ExecutionStatus
 
     if stack:
-        ensure_stack(stack)
+        try:
+            ensure_stack(stack)
+        except (StackError, KeyError) as exc:
+            raise click.ClickException(str(exc).strip("'\""))
     active = Client().active_stack_model.name
     click.echo(f"pipeline '{pipeline.name}' on stack '{active}' {what}")
     run = pipeline(**parameters)

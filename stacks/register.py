@@ -1,7 +1,11 @@
 """Register a stack from ``stacks/<name>.yaml`` through the ZenML Python client (idempotent).
 
 Components that already exist with the same name are reused as they are; a stack that
-already exists is only activated, so re-running costs one lookup.
+already exists is only activated, so re-running costs one lookup. Values may name environment
+variables: ``${VAR}`` must be set, ``${VAR:-default}`` falls back to its default, and a
+setting that comes out empty is left unset. Every variable still missing is named in one
+error, before anything is registered; a registration that fails half-way removes what it
+created, so no half-registered stack is left behind.
 """
 
 from __future__ import annotations
@@ -13,9 +17,14 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 from zenml.client import Client
-from zenml.enums import StackComponentType
+from zenml.enums import StackComponentType, StoreType
 
 STACKS_DIR = Path(__file__).resolve().parent
+VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+
+
+class StackError(RuntimeError):
+    """A stack that cannot be registered or used as configured; the message says what to do."""
 
 
 class ComponentSpec(BaseModel):
@@ -26,45 +35,79 @@ class ComponentSpec(BaseModel):
 
 class StackSpec(BaseModel):
     name: str
+    #: the stack runs steps elsewhere (pods), so the ZenML store must be a server they can reach
+    remote: bool = False
     components: dict[StackComponentType, ComponentSpec]
 
 
 def load_stack_spec(name: str) -> StackSpec:
-    """Read ``stacks/<name>.yaml``; ``${VAR}`` in values is taken from the environment."""
+    """Read ``stacks/<name>.yaml`` with its variables resolved from the environment."""
     path = STACKS_DIR / f"{name}.yaml"
     if not path.exists():
         known = sorted(p.stem for p in STACKS_DIR.glob("*.yaml"))
         raise KeyError(f"no stack definition {path}; known stacks: {', '.join(known)}")
-    text = re.sub(r"\$\{(\w+)\}", lambda m: _env(m.group(1), path), path.read_text())
-    return StackSpec.model_validate(yaml.safe_load(text))
+    text = path.read_text()
+    problem = _missing_variables(path)
+    if problem:
+        raise StackError(problem)
+    doc = yaml.safe_load(VARIABLE.sub(lambda m: os.environ.get(m[1]) or (m[2] or ""), text))
+    for component in doc.get("components", {}).values():
+        component["configuration"] = {k: v for k, v in (component.get("configuration") or {}).items()
+                                  if v not in ("", None)}
+    return StackSpec.model_validate(doc)
 
 
 def ensure_stack(name: str, activate: bool = True) -> str:
     """Make sure stack ``name`` exists (registering it from its YAML if not); activate it."""
     client = Client()
-    if not _stack_exists(client, name):
+    exists = _stack_exists(client, name)
+    path = STACKS_DIR / f"{name}.yaml"
+    problems = [p for p in (_store_problem(client, name), "" if exists or not path.exists() else _missing_variables(path))
+                if p]
+    if problems:
+        raise StackError("\n".join(problems))
+    if not exists:
         spec = load_stack_spec(name)
-        for ctype, comp in spec.components.items():
-            existing = client.list_stack_components(name=comp.name, type=ctype.value)
-            if not existing.items:
-                client.create_stack_component(
-                    name=comp.name,
-                    flavor=comp.flavor,
-                    component_type=ctype,
-                    configuration=dict(comp.configuration),
-                )
-        client.create_stack(name=spec.name, components={t: c.name for t, c in spec.components.items()})
+        created = []
+        try:
+            for ctype, comp in spec.components.items():
+                if not client.list_stack_components(name=comp.name, type=ctype.value).items:
+                    created.append(client.create_stack_component(
+                        name=comp.name, flavor=comp.flavor, component_type=ctype,
+                        configuration=dict(comp.configuration)))
+            client.create_stack(name=spec.name, components={t: c.name for t, c in spec.components.items()})
+        except Exception as exc:
+            for component in reversed(created):
+                client.delete_stack_component(component.id, component.type)
+            raise StackError(f"stack {name!r} was not registered (nothing of it is left): {exc}") from exc
     if activate and client.active_stack_model.name != name:
         client.activate_stack(name)
     return name
+
+
+def _store_problem(client: Client, name: str) -> str:
+    """A remote stack's steps report to the ZenML store from their pods: it must be a server."""
+    path = STACKS_DIR / f"{name}.yaml"
+    remote = path.exists() and bool((yaml.safe_load(VARIABLE.sub("", path.read_text())) or {}).get("remote"))
+    if remote and client.zen_store.type != StoreType.REST:
+        return (f"stack {name!r} runs its steps on a cluster, which must reach a ZenML server; this client uses a "
+                f"local database ({client.zen_store.url}). Connect to a deployed server first: "
+                "`zenml login https://<your ZenML server>`")
+    return ""
+
+
+def _missing_variables(path: Path) -> str:
+    """What is missing to resolve ``path``: every required variable not set, in one sentence."""
+    missing = sorted({m[1] for m in VARIABLE.finditer(_uncommented(path.read_text()))
+                      if m[2] is None and not os.environ.get(m[1])})
+    return (f"{path.name} needs these environment variables, not set: {', '.join(missing)} (see the comments in "
+            f"{path})") if missing else ""
 
 
 def _stack_exists(client: Client, name: str) -> bool:
     return bool(client.list_stacks(name=name).items)
 
 
-def _env(var: str, path: Path) -> str:
-    value = os.environ.get(var)
-    if value is None:
-        raise KeyError(f"{path}: environment variable {var} is not set")
-    return value
+def _uncommented(text: str) -> str:
+    """The YAML without its comments (which may mention variables as examples)."""
+    return "\n".join(line.split("#", 1)[0] for line in text.splitlines())
