@@ -106,16 +106,19 @@ def run_and_report(stack: str | None, pipeline, what: str, **parameters):
     """Run ``pipeline`` on ``stack`` (else the active one), print where its results are, and
     exit non-zero unless the run completed; gives the run."""
     from pipelines.report import describe_run
-    from stacks import StackError, ensure_stack
+    from stacks import StackError, ensure_stack, run_settings
     from zenml.client import Client
     from zenml.enums import ExecutionStatus
 
-    if stack:
-        try:
+    try:
+        if stack:
             ensure_stack(stack)
-        except (StackError, KeyError) as exc:
-            raise click.ClickException(str(exc).strip("'\""))
-    active = Client().active_stack_model.name
+        active = Client().active_stack_model.name
+        settings = run_settings(active)
+    except (StackError, KeyError) as exc:
+        raise click.ClickException(str(exc).strip("'\""))
+    if settings:  # what differs per stack (the image pods run, ...) comes from its definition
+        pipeline = pipeline.with_options(settings=settings)
     click.echo(f"pipeline '{pipeline.name}' on stack '{active}' {what}")
     run = pipeline(**parameters)
     if run is None:  # e.g. a remote orchestrator that only logged a failed submission

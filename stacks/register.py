@@ -38,6 +38,8 @@ class StackSpec(BaseModel):
     #: the stack runs steps elsewhere (pods), so the ZenML store must be a server they can reach
     remote: bool = False
     components: dict[StackComponentType, ComponentSpec]
+    #: ZenML settings every pipeline run on this stack gets (e.g. ``docker``: the image its pods run)
+    settings: dict[str, dict] = Field(default_factory=dict)
 
 
 def load_stack_spec(name: str) -> StackSpec:
@@ -83,6 +85,12 @@ def ensure_stack(name: str, activate: bool = True) -> str:
     if activate and client.active_stack_model.name != name:
         client.activate_stack(name)
     return name
+
+
+def run_settings(name: str) -> dict[str, dict]:
+    """The ``settings`` that stack ``name``'s definition gives every run ({} for a stack the
+    repository does not define)."""
+    return load_stack_spec(name).settings if (STACKS_DIR / f"{name}.yaml").exists() else {}
 
 
 def _store_problem(client: Client, name: str) -> str:

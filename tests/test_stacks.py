@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 
-KUBEFLOW_VARIABLES = ("ALPR_KFP_HOST", "ALPR_GCS_BUCKET", "ALPR_CONTAINER_REGISTRY")
+KUBEFLOW_VARIABLES = ("ALPR_KFP_HOST", "ALPR_GCS_BUCKET", "ALPR_CONTAINER_REGISTRY", "ALPR_PIPELINE_IMAGE")
 
 
 def _component_names() -> set[str]:
@@ -29,7 +29,7 @@ def test_a_stack_names_every_missing_variable_and_registers_nothing(monkeypatch,
     done = subprocess.run([sys.executable, "run.py", "--stack", "kubeflow", "--config", "dataset.yaml"],
                           cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert ("kubeflow.yaml needs these environment variables, not set: ALPR_CONTAINER_REGISTRY, ALPR_GCS_BUCKET"
+    assert ("kubeflow.yaml needs these environment variables, not set: ALPR_CONTAINER_REGISTRY, ALPR_GCS_BUCKET, ALPR_PIPELINE_IMAGE"
             in done.stderr), done.stderr[-2000:]
     assert "must reach a ZenML server" in done.stderr  # every problem at once
 

@@ -1,0 +1,181 @@
+"""Test harness for the Kubeflow stack, where no cluster can exist: a standalone ZenML server
+on MariaDB (as production ZenML servers run on MySQL) and a Kubeflow Pipelines API on loopback
+that records what is submitted and runs it as the cluster would.
+
+``KfpApi`` answers the calls the KFP SDK makes (health, experiments, runs); a submitted run's
+tasks are executed in DAG order, each as its own process with its container's command,
+arguments and environment, in an empty working folder (the code comes from the artifact store,
+as in a pod), with the pipeline environment's Python standing in for the image's. Only the
+pod's surroundings are supplied: ``pod_env`` (e.g. the GCS endpoint a pod's credentials
+would give). This is a test harness, not a KFP implementation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from alpr.deployment.local import free_ports
+
+
+class KfpApi:
+    """The KFP v2beta1 REST calls ZenML's orchestrator makes, on ``url``; ``submitted`` keeps
+    each run as posted, ``tasks`` the (run id, task name, return code) of each task executed."""
+
+    def __init__(self, pod_env: dict[str, str], task_timeout: float = 600.0):
+        self.pod_env, self.task_timeout = pod_env, task_timeout
+        self.submitted: list[dict] = []
+        self.tasks: list[tuple[str, str, int]] = []
+        self.logs: dict[str, str] = {}
+        self._runs: dict[str, dict] = {}
+        self._experiments: dict[str, dict] = {}
+        port = free_ports(1)[0]
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.url = f"http://127.0.0.1:{port}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                path = self.path.split("?")[0]
+                if path == "/apis/v2beta1/healthz":
+                    return self._send(200, {"multi_user": False})
+                if path == "/apis/v2beta1/experiments":
+                    wanted = re.search(r"%22stringValue%22%3A\+%22([^%]+)%22", self.path)
+                    found = [e for e in api._experiments.values() if not wanted or e["display_name"] == wanted[1]]
+                    return self._send(200, {"experiments": found, "total_size": len(found)})
+                run = re.fullmatch(r"/apis/v2beta1/runs/([\w-]+)", path)
+                if run and run[1] in api._runs:
+                    return self._send(200, api._runs[run[1]])
+                self._send(404, {"error": f"no route {path}"})
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                path = self.path.split("?")[0]
+                if path == "/apis/v2beta1/experiments":
+                    experiment = {**body, "experiment_id": str(uuid.uuid4())}
+                    api._experiments[experiment["experiment_id"]] = experiment
+                    return self._send(200, experiment)
+                if path == "/apis/v2beta1/runs":
+                    run = {**body, "run_id": str(uuid.uuid4()), "state": "RUNNING"}
+                    api._runs[run["run_id"]] = run
+                    api.submitted.append(body)
+                    threading.Thread(target=api._execute, args=(run,), daemon=True).start()
+                    return self._send(200, {k: v for k, v in run.items() if k != "pipeline_spec"})
+                self._send(404, {"error": f"no route {path}"})
+
+            def _send(self, status: int, doc: dict) -> None:
+                body = json.dumps(doc).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        return Handler
+
+    def _execute(self, run: dict) -> None:
+        spec = run["pipeline_spec"]
+        tasks = spec["root"]["dag"]["tasks"]
+        for name in topological_order(tasks):
+            executor = executor_of(spec, name)["container"]
+            env = {e["name"]: e["value"].replace("{{$.pipeline_job_name}}", run["display_name"])
+                   for e in executor.get("env", [])}
+            command = [sys.executable if c == "python" else c for c in executor["command"]] + executor["args"]
+            with tempfile.TemporaryDirectory(prefix=f"pod-{name}-") as workdir:
+                proc = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=self.task_timeout,
+                                      env={"PATH": os.environ["PATH"], "HOME": workdir, **self.pod_env, **env})
+            self.tasks.append((run["run_id"], name, proc.returncode))
+            self.logs[f"{run['run_id']}/{name}"] = proc.stdout[-20000:] + proc.stderr[-20000:]
+            if proc.returncode != 0:
+                run["state"] = "FAILED"
+                return
+        run["state"] = "SUCCEEDED"
+
+
+def topological_order(tasks: dict[str, dict]) -> list[str]:
+    """Task names so that each comes after every task it depends on (KFP's ``dependentTasks``)."""
+    order: list[str] = []
+    pending = dict(tasks)
+    while pending:
+        ready = sorted(n for n, t in pending.items() if set(t.get("dependentTasks", [])) <= set(order))
+        if not ready:
+            raise ValueError(f"dependency cycle among {sorted(pending)}")
+        order += ready
+        for n in ready:
+            del pending[n]
+    return order
+
+
+def executor_of(spec: dict, task: str) -> dict:
+    component = spec["components"][spec["root"]["dag"]["tasks"][task]["componentRef"]["name"]]
+    return spec["deploymentSpec"]["executors"][component["executorLabel"]]
+
+
+@contextmanager
+def zenml_server(mysql_root_url: str, config_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A ZenML server process on a database of its own in the MariaDB at ``mysql_root_url``
+    (a user with a password: ZenML requires one); yields its URL and the environment that
+    connects a client to it. The database is dropped afterwards."""
+    import sqlalchemy
+
+    database, password = f"zenml_test_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    root = sqlalchemy.create_engine(mysql_root_url)
+    with root.begin() as conn:
+        conn.execute(sqlalchemy.text(f"CREATE DATABASE {database}"))
+        for host in ("%", "localhost"):
+            conn.execute(sqlalchemy.text(f"CREATE USER '{database}'@'{host}' IDENTIFIED BY '{password}'"))
+            conn.execute(sqlalchemy.text(f"GRANT ALL ON {database}.* TO '{database}'@'{host}'"))
+    url = sqlalchemy.engine.make_url(mysql_root_url)
+    port = free_ports(1)[0]
+    env = {**os.environ, "ZENML_CONFIG_PATH": str(config_dir / "server"), "ZENML_ANALYTICS_OPT_IN": "false",
+           "ZENML_STORE_URL": f"mysql://{database}:{password}@{url.host}:{url.port or 3306}/{database}",
+           "ZENML_SERVER": "true", "ZENML_SERVER_DEPLOYMENT_TYPE": "other",
+           "ZENML_SERVER_AUTH_SCHEME": "OAUTH2_PASSWORD_BEARER", "ZENML_SERVER_AUTO_ACTIVATE": "True",
+           "ZENML_SERVER_JWT_SECRET_KEY": uuid.uuid4().hex}
+    log = open(config_dir / "zenml-server.log", "wb")
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "zenml.zen_server.zen_server_api:app", "--host",
+                               "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    server_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"{server_url}/api/v1/info", timeout=5) as resp:
+                    if json.loads(resp.read())["database_type"] == "mysql":
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"ZenML server did not start; see {config_dir / 'zenml-server.log'}") from None
+                time.sleep(1)
+        yield server_url, {"ZENML_STORE_URL": server_url, "ZENML_STORE_USERNAME": "default",
+                           "ZENML_STORE_PASSWORD": "", "ZENML_CONFIG_PATH": str(config_dir / "client")}
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+        with root.begin() as conn:
+            conn.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {database}"))
+            for host in ("%", "localhost"):
+                conn.execute(sqlalchemy.text(f"DROP USER IF EXISTS '{database}'@'{host}'"))
+        root.dispose()

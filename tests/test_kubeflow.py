@@ -1,0 +1,121 @@
+"""The unchanged dataset pipeline on the `kubeflow` stack, as far as this machine allows: `run.py`
+against a standalone ZenML server on MariaDB, GCS artifacts on the emulator, and a Kubeflow
+Pipelines API on loopback (``tests/kfp_harness.py``) that receives the compiled pipeline and
+runs its tasks as pods would, in DAG order, each in an empty folder with the code downloaded
+from the bucket. Checks what is sent (the IR) and what comes back (the ZenML run)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alpr.project import PROJECT_ROOT
+from kfp_harness import KfpApi, executor_of, topological_order, zenml_server
+
+MYSQL_URL = os.environ.get("ALPR_TEST_MYSQL_URL")
+IMAGE = "registry.example.com/alpr/pipeline:0.1.0"
+DATASET_STEPS = {"synthesize_labelme", "ingest", "coco_merge", "catalog_record"}
+#: the dataset pipeline's data flow (ZenML's step dependencies, KFP's dependentTasks)
+EDGES = {"ingest": {"synthesize_labelme"}, "coco_merge": {"ingest"},
+         "catalog_record": {"synthesize_labelme", "ingest", "coco_merge"}}
+
+pytestmark = pytest.mark.skipif(not MYSQL_URL, reason="ALPR_TEST_MYSQL_URL is not set (CI sets it to the machine's "
+                                                     "MariaDB, which the standalone ZenML server needs)")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, gcs_emulator):
+    """The server, the KFP API and the environment of a user set up for the kubeflow stack."""
+    folder = tmp_path_factory.mktemp("kubeflow")
+    pod_env = {k: os.environ[k] for k in ("STORAGE_EMULATOR_HOST", "GCE_METADATA_HOST", "NO_GCE_CHECK")}
+    with zenml_server(MYSQL_URL, folder) as (server_url, client_env):
+        kfp = KfpApi(pod_env=pod_env)
+        env = {**os.environ, **client_env, "ZENML_ANALYTICS_OPT_IN": "false", "ALPR_KFP_HOST": kfp.url,
+               "ALPR_GCS_BUCKET": "alpr", "ALPR_CONTAINER_REGISTRY": "registry.example.com/alpr",
+               "ALPR_PIPELINE_IMAGE": IMAGE, "ALPR_CATALOG_URL": f"sqlite:///{folder / 'catalog.db'}"}
+        try:
+            yield server_url, kfp, env, folder
+        finally:
+            kfp.close()
+
+
+def _run_py(env: dict, config: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "run.py", "--stack", "kubeflow", "--config", str(config)],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, timeout=900)
+
+
+def test_dataset_pipeline_compiles_submits_and_completes_on_the_kubeflow_stack(cluster) -> None:
+    server_url, kfp, env, folder = cluster
+    config = folder / "dataset.yaml"
+    config.write_text("extra: {pipeline: dataset}\nenable_cache: true\n"
+                      "parameters: {data: {synth_images: 6, synth_seed: 3, name: on-kubeflow}}\n")
+    done = _run_py(env, config)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + "\n".join(kfp.logs.values())[-3000:]
+    assert "on stack 'kubeflow'" in done.stdout and "status: completed" in done.stdout
+    assert f"dashboard: {server_url}/projects/default/runs/" in done.stdout
+
+    # what was sent: one task per step, the pipeline's edges, the image, ZenML's step entrypoint
+    (submitted,) = kfp.submitted
+    spec = submitted["pipeline_spec"]
+    tasks = spec["root"]["dag"]["tasks"]
+    assert {t.replace("-", "_") for t in tasks} == DATASET_STEPS
+    for task, body in tasks.items():
+        step = task.replace("-", "_")
+        assert {d.replace("-", "_") for d in body.get("dependentTasks", [])} == EDGES.get(step, set())
+        assert body["cachingOptions"] == {}  # KFP's own cache off: ZenML decides what is cached
+        container = executor_of(spec, task)["container"]
+        assert container["image"] == IMAGE
+        assert container["command"] == ["python", "-m", "zenml.entrypoints.entrypoint"]
+        args = dict(zip(container["args"][::2], container["args"][1::2]))
+        assert args["--step_name"] == step
+        assert args["--entrypoint_config_source"].endswith("StepEntrypointConfiguration")
+        names = {e["name"]: e["value"] for e in container["env"]}
+        assert names["ZENML_STORE_URL"] == server_url
+        assert "resources" not in container  # light steps ask for no CPU or GPU
+        values = "\n".join(names.values())
+        assert "ZENML_STORE_PASSWORD" not in names and env["ALPR_CATALOG_URL"] not in values
+    assert topological_order(tasks)[0] == "synthesize-labelme"
+
+    # what ran: every task, in DAG order, each its own process; the ZenML run holds every artifact in GCS
+    ran = [name for _, name, code in kfp.tasks if code == 0]
+    assert ran == topological_order(tasks)
+    for key, log in kfp.logs.items():  # no project files in a pod's folder: its code came from the bucket
+        assert "Downloading code from artifact store path `gs://alpr/zenml/" in log, (key, log[-2000:])
+    run = _run_info(env, done.stdout)
+    assert run["steps"] == {step: "completed" for step in DATASET_STEPS}
+    assert run["coco_uri"].startswith("gs://alpr/zenml/") and run["coco_images"] == 6
+
+    # the same submission again: served from ZenML's cache, every step
+    again = _run_py(env, config)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert set(_run_info(env, again.stdout)["steps"].values()) == {"cached"}
+
+
+def test_a_failed_task_makes_run_py_fail(cluster) -> None:
+    _, kfp, env, folder = cluster
+    config = folder / "broken.yaml"
+    config.write_text("extra: {pipeline: dataset}\nenable_cache: false\n"
+                      "parameters: {data: {source_uri: 'gs://alpr/no-such-folder'}}\n")
+    done = _run_py(env, config)
+    assert done.returncode == 1 and "did not complete" in done.stderr, done.stdout[-2000:] + done.stderr[-2000:]
+    assert [code for *_, code in kfp.tasks][-1] != 0
+
+
+def _run_info(env: dict, run_py_output: str) -> dict:
+    """The ZenML run ``run.py`` printed, as the server has it: step statuses, the COCO
+    dataset's URI and its image count (loaded from the bucket), read by a client process."""
+    code = ("import json, sys\nfrom zenml.client import Client\n"
+            "run = Client().get_pipeline_run(sys.argv[1])\n"
+            "coco = run.steps['coco_merge'].outputs['coco_dataset'][0]\n"
+            "print(json.dumps({'steps': {n: s.status.value for n, s in run.steps.items()}, 'coco_uri': coco.uri,\n"
+            "                  'coco_images': sum(coco.load().summary().images.values())}))\n")
+    name = run_py_output.split("run: ")[1].split()[0]
+    done = subprocess.run([sys.executable, "-c", code, name], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
