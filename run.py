@@ -71,11 +71,9 @@ def run_pipeline(stack: str | None, config_path: Path, no_cache: bool) -> None:
             f"{config_path}: extra.pipeline must be one of {sorted(PIPELINES)}, got {pipeline_name!r}",
             param_hint="--config",
         )
-    check_parameters(PIPELINES[pipeline_name], config.get("parameters") or {}, config_path)
-    options: dict = {"config_path": str(config_path)}
     if no_cache:
-        options["enable_cache"] = False
-    run_and_report(stack, PIPELINES[pipeline_name].with_options(**options), f"with {config_path}")
+        config["enable_cache"] = False
+    run_and_report(stack, PIPELINES[pipeline_name], f"with {config_path}", config, config_path)
 
 
 def check_parameters(pipeline, parameters: dict, config_path: Path) -> None:
@@ -102,11 +100,18 @@ def check_parameters(pipeline, parameters: dict, config_path: Path) -> None:
             raise click.BadParameter(f"{config_path}: {problems}", param_hint="--config")
 
 
-def run_and_report(stack: str | None, pipeline, what: str, **parameters):
-    """Run ``pipeline`` on ``stack`` (else the active one), print where its results are, and
-    exit non-zero unless the run completed; gives the run."""
+def run_and_report(stack: str | None, pipeline, what: str, config: dict | None = None,
+                   config_path: Path | str = "the command line", **parameters):
+    """Run ``pipeline`` on ``stack`` (else the active one) with ``config`` (a ZenML run config)
+    and what the stack's definition adds to every run, print where its results are, and exit
+    non-zero unless the run completed; gives the run."""
+    import inspect
+    import tempfile
+
+    import yaml
+
     from pipelines.report import describe_run
-    from stacks import StackError, ensure_stack, run_settings
+    from stacks import StackError, check_run_config, ensure_stack, stack_run_config
     from zenml.client import Client
     from zenml.enums import ExecutionStatus
 
@@ -114,13 +119,18 @@ def run_and_report(stack: str | None, pipeline, what: str, **parameters):
         if stack:
             ensure_stack(stack)
         active = Client().active_stack_model.name
-        settings = run_settings(active)
+        config = _merged(config or {}, stack_run_config(active))  # what differs per stack: its definition
+        check_run_config(config)
     except (StackError, KeyError) as exc:
         raise click.ClickException(str(exc).strip("'\""))
-    if settings:  # what differs per stack (the image pods run, ...) comes from its definition
-        pipeline = pipeline.with_options(settings=settings)
+    accepted = set(inspect.signature(pipeline.entrypoint).parameters) - set(parameters)
+    config["parameters"] = {k: v for k, v in (config.get("parameters") or {}).items() if k in accepted}
+    check_parameters(pipeline, config["parameters"], config_path)
     click.echo(f"pipeline '{pipeline.name}' on stack '{active}' {what}")
-    run = pipeline(**parameters)
+    with tempfile.TemporaryDirectory(prefix="alpr-run-") as folder:
+        path = Path(folder) / "run.yaml"
+        path.write_text(yaml.safe_dump(config))
+        run = pipeline.with_options(config_path=str(path))(**parameters)
     if run is None:  # e.g. a remote orchestrator that only logged a failed submission
         click.echo("no pipeline run was created; see the log above", err=True)
         sys.exit(1)
@@ -130,6 +140,14 @@ def run_and_report(stack: str | None, pipeline, what: str, **parameters):
         click.echo(f"run {run.name} did not complete (status: {status.value})", err=True)
         sys.exit(1)
     return run
+
+
+def _merged(base: dict, override: dict) -> dict:
+    """``base`` with ``override`` laid over it, mappings merged key by key."""
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
 
 
 @cli.command("batch")

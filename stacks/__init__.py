@@ -1,5 +1,12 @@
 """Stack definitions (YAML data in this folder) and the one module that registers them."""
 
-from stacks.register import StackError, StackSpec, ensure_stack, load_stack_spec, run_settings
+from stacks.register import (
+    StackError,
+    StackSpec,
+    check_run_config,
+    ensure_stack,
+    load_stack_spec,
+    stack_run_config,
+)
 
-__all__ = ["StackError", "StackSpec", "ensure_stack", "load_stack_spec", "run_settings"]
+__all__ = ["StackError", "StackSpec", "check_run_config", "ensure_stack", "load_stack_spec", "stack_run_config"]

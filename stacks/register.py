@@ -30,6 +30,8 @@ class StackError(RuntimeError):
 class ComponentSpec(BaseModel):
     name: str
     flavor: str
+    #: a flavor of this project (``module.Class``), registered with ZenML first
+    flavor_source: str | None = None
     configuration: dict[str, object] = Field(default_factory=dict)
 
 
@@ -38,8 +40,9 @@ class StackSpec(BaseModel):
     #: the stack runs steps elsewhere (pods), so the ZenML store must be a server they can reach
     remote: bool = False
     components: dict[StackComponentType, ComponentSpec]
-    #: ZenML settings every pipeline run on this stack gets (e.g. ``docker``: the image its pods run)
-    settings: dict[str, dict] = Field(default_factory=dict)
+    #: what every run on this stack adds to its config (a ZenML run config: ``settings`` such as
+    #: the image its pods run, ``steps`` resources, ``parameters``), laid over the config file
+    run_config: dict[str, object] = Field(default_factory=dict)
 
 
 def load_stack_spec(name: str) -> StackSpec:
@@ -73,6 +76,8 @@ def ensure_stack(name: str, activate: bool = True) -> str:
         created = []
         try:
             for ctype, comp in spec.components.items():
+                if comp.flavor_source and not client.list_flavors(name=comp.flavor, type=ctype.value).items:
+                    client.create_flavor(source=comp.flavor_source, component_type=ctype)
                 if not client.list_stack_components(name=comp.name, type=ctype.value).items:
                     created.append(client.create_stack_component(
                         name=comp.name, flavor=comp.flavor, component_type=ctype,
@@ -87,10 +92,39 @@ def ensure_stack(name: str, activate: bool = True) -> str:
     return name
 
 
-def run_settings(name: str) -> dict[str, dict]:
-    """The ``settings`` that stack ``name``'s definition gives every run ({} for a stack the
-    repository does not define)."""
-    return load_stack_spec(name).settings if (STACKS_DIR / f"{name}.yaml").exists() else {}
+def stack_run_config(name: str) -> dict:
+    """What stack ``name``'s definition adds to every run ({} for a stack the repository does
+    not define)."""
+    return load_stack_spec(name).run_config if (STACKS_DIR / f"{name}.yaml").exists() else {}
+
+
+#: the settings keys of the Kubeflow orchestrator (any orchestrator, ZenML's flavor, ours)
+KUBEFLOW_SETTINGS_KEYS = ("orchestrator", "orchestrator.kubeflow", "orchestrator.alpr_kubeflow")
+
+
+def check_run_config(config: dict) -> None:
+    """Refuse, before anything is compiled, Kubeflow settings that would crash compilation or be
+    dropped on the way to the pods, naming each. ZenML's Kubeflow orchestrator passes on CPU and
+    GPU counts and one pod setting, ``node_selectors.accelerator`` (its value becomes the GPU
+    resource name); memory crashes KFP compilation (a float where KFP wants a string)."""
+    problems = []
+    scopes = [("", config.get("settings") or {})] + [
+        (f"steps.{name}.", (step or {}).get("settings") or {}) for name, step in (config.get("steps") or {}).items()]
+    for where, settings in scopes:
+        if (settings.get("resources") or {}).get("memory") is not None:
+            problems.append(f"{where}settings.resources.memory: ZenML's Kubeflow orchestrator cannot pass memory to "
+                            "KFP (compilation fails); leave it out (cpu_count and gpu_count work)")
+        for key in KUBEFLOW_SETTINGS_KEYS:
+            orchestrator = settings.get(key) or {}
+            pod = orchestrator.get("pod_settings") or {}
+            dropped = [f"pod_settings.{field}" for field in pod if field != "node_selectors"]
+            dropped += [f"pod_settings.node_selectors.{k}" for k in pod.get("node_selectors") or {} if k != "accelerator"]
+            dropped += [f"node_selectors.{k}" for k in orchestrator.get("node_selectors") or {} if k != "accelerator"]
+            dropped += ["node_affinity"] if "node_affinity" in orchestrator else []
+            problems += [f"{where}settings.{key}.{name}: dropped on the way to the pods (KFP 2.x takes only "
+                         "node_selectors.accelerator, the GPU resource)" for name in dropped]
+    if problems:
+        raise StackError("settings that would not take effect on Kubeflow:\n" + "\n".join(problems))
 
 
 def _store_problem(client: Client, name: str) -> str:

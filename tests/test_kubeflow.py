@@ -85,7 +85,8 @@ def test_dataset_pipeline_compiles_submits_and_completes_on_the_kubeflow_stack(c
     ran = [name for _, name, code in kfp.tasks if code == 0]
     assert ran == topological_order(tasks)
     for key, log in kfp.logs.items():  # no project files in a pod's folder: its code came from the bucket
-        assert "Downloading code from artifact store path `gs://alpr/zenml/" in log, (key, log[-2000:])
+        assert "Downloading code from artifact store path" in log and "gs://alpr/zenml/code_uploads/" in log, key
+        assert "Code download finished" in log, (key, log[-2000:])
     run = _run_info(env, done.stdout)
     assert run["steps"] == {step: "completed" for step in DATASET_STEPS}
     assert run["coco_uri"].startswith("gs://alpr/zenml/") and run["coco_images"] == 6
@@ -94,6 +95,39 @@ def test_dataset_pipeline_compiles_submits_and_completes_on_the_kubeflow_stack(c
     again = _run_py(env, config)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert set(_run_info(env, again.stdout)["steps"].values()) == {"cached"}
+
+
+def test_training_asks_for_a_gpu_only_in_training_and_unsupported_settings_stop_before_submission(cluster) -> None:
+    _, kfp, env, folder = cluster
+    kfp.execute = False  # what is sent is what matters here
+    try:
+        done = _run_py(env, PROJECT_ROOT / "configs" / "training-tiny.yaml")
+        assert done.returncode == 1 and "did not complete" in done.stderr  # KFP said the run failed
+        spec = kfp.submitted[-1]["pipeline_spec"]
+        tasks = spec["root"]["dag"]["tasks"]
+        assert "train" in tasks and "evaluate" in tasks
+        for task in tasks:
+            resources = executor_of(spec, task)["container"].get("resources")
+            if task == "train":
+                assert resources["accelerator"] == {"type": "nvidia.com/gpu", "count": "1",
+                                                    "resourceType": "nvidia.com/gpu", "resourceCount": "1"}
+                assert float(resources["resourceCpuLimit"]) == 8  # a Kubernetes quantity
+            else:
+                assert resources is None, (task, resources)
+
+        sent = len(kfp.submitted)
+        config = folder / "memory.yaml"
+        config.write_text("extra: {pipeline: dataset}\nsteps: {ingest: {settings: {resources: {memory: 4GB}}}}\n"
+                          "settings: {orchestrator.kubeflow: {pod_settings: {tolerations: [{key: gpu}]},\n"
+                          "                                   node_selectors: {pool: gpu}}}\n")
+        refused = _run_py(env, config)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr
+        assert "steps.ingest.settings.resources.memory: ZenML's Kubeflow orchestrator cannot pass memory" in refused.stderr
+        for dropped in ("pod_settings.tolerations", "node_selectors.pool"):
+            assert f"settings.orchestrator.kubeflow.{dropped}: dropped on the way to the pods" in refused.stderr
+        assert len(kfp.submitted) == sent  # nothing was submitted
+    finally:
+        kfp.execute = True
 
 
 def test_a_failed_task_makes_run_py_fail(cluster) -> None:
