@@ -143,10 +143,16 @@ def run_and_report(stack: str | None, pipeline, what: str, config: dict | None =
 
 
 def _merged(base: dict, override: dict) -> dict:
-    """``base`` with ``override`` laid over it, mappings merged key by key."""
+    """``base`` with ``override`` laid over it: mappings merged key by key, lists joined (the
+    secrets of both), anything else replaced."""
     out = dict(base)
     for key, value in override.items():
-        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        elif isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = out[key] + [v for v in value if v not in out[key]]
+        else:
+            out[key] = value
     return out
 
 

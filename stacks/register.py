@@ -103,8 +103,9 @@ KUBEFLOW_SETTINGS_KEYS = ("orchestrator", "orchestrator.kubeflow", "orchestrator
 
 
 def check_run_config(config: dict) -> None:
-    """Refuse, before anything is compiled, Kubeflow settings that would crash compilation or be
-    dropped on the way to the pods, naming each. ZenML's Kubeflow orchestrator passes on CPU and
+    """Refuse, before anything is compiled, secrets that do not exist (ZenML would skip them
+    silently) and Kubeflow settings that would crash compilation or be dropped on the way to the
+    pods, naming each. ZenML's Kubeflow orchestrator passes on CPU and
     GPU counts and one pod setting, ``node_selectors.accelerator`` (its value becomes the GPU
     resource name); memory crashes KFP compilation (a float where KFP wants a string)."""
     problems = []
@@ -123,8 +124,16 @@ def check_run_config(config: dict) -> None:
             dropped += ["node_affinity"] if "node_affinity" in orchestrator else []
             problems += [f"{where}settings.{key}.{name}: dropped on the way to the pods (KFP 2.x takes only "
                          "node_selectors.accelerator, the GPU resource)" for name in dropped]
+    secrets = [(f"steps.{name}.", secret) for name, step in (config.get("steps") or {}).items()
+               for secret in (step or {}).get("secrets") or []]
+    for where, secret in [("", s) for s in config.get("secrets") or []] + secrets:
+        try:
+            Client().get_secret(secret, allow_partial_name_match=False, hydrate=False)
+        except KeyError:
+            problems.append(f"{where}secrets: no ZenML secret {secret!r}; create it first (`zenml secret create "
+                            f"{secret} --KEY=value ...`, see the stack's definition)")
     if problems:
-        raise StackError("settings that would not take effect on Kubeflow:\n" + "\n".join(problems))
+        raise StackError("settings that would not take effect:\n" + "\n".join(problems))
 
 
 def _store_problem(client: Client, name: str) -> str:

@@ -138,49 +138,64 @@ def executor_of(spec: dict, task: str) -> dict:
 
 
 @contextmanager
-def zenml_server(mysql_root_url: str, config_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """A ZenML server process on a database of its own in the MariaDB at ``mysql_root_url``
-    (a user with a password: ZenML requires one); yields its URL and the environment that
-    connects a client to it. The database is dropped afterwards."""
+def mariadb_database(root_url: str) -> Iterator[tuple[str, str]]:
+    """A database and a user of the same name with a password (ZenML requires one), on the
+    server at ``root_url``; yields (name, password) and drops both afterwards."""
     import sqlalchemy
 
-    database, password = f"zenml_test_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    root = sqlalchemy.create_engine(mysql_root_url)
+    name, password = f"alpr_test_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    root = sqlalchemy.create_engine(root_url)
     with root.begin() as conn:
-        conn.execute(sqlalchemy.text(f"CREATE DATABASE {database}"))
+        conn.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
         for host in ("%", "localhost"):
-            conn.execute(sqlalchemy.text(f"CREATE USER '{database}'@'{host}' IDENTIFIED BY '{password}'"))
-            conn.execute(sqlalchemy.text(f"GRANT ALL ON {database}.* TO '{database}'@'{host}'"))
-    url = sqlalchemy.engine.make_url(mysql_root_url)
-    port = free_ports(1)[0]
-    env = {**os.environ, "ZENML_CONFIG_PATH": str(config_dir / "server"), "ZENML_ANALYTICS_OPT_IN": "false",
-           "ZENML_STORE_URL": f"mysql://{database}:{password}@{url.host}:{url.port or 3306}/{database}",
-           "ZENML_SERVER": "true", "ZENML_SERVER_DEPLOYMENT_TYPE": "other",
-           "ZENML_SERVER_AUTH_SCHEME": "OAUTH2_PASSWORD_BEARER", "ZENML_SERVER_AUTO_ACTIVATE": "True",
-           "ZENML_SERVER_JWT_SECRET_KEY": uuid.uuid4().hex}
-    log = open(config_dir / "zenml-server.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "zenml.zen_server.zen_server_api:app", "--host",
-                               "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    server_url = f"http://127.0.0.1:{port}"
+            conn.execute(sqlalchemy.text(f"CREATE USER '{name}'@'{host}' IDENTIFIED BY '{password}'"))
+            conn.execute(sqlalchemy.text(f"GRANT ALL ON {name}.* TO '{name}'@'{host}'"))
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"{server_url}/api/v1/info", timeout=5) as resp:
-                    if json.loads(resp.read())["database_type"] == "mysql":
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"ZenML server did not start; see {config_dir / 'zenml-server.log'}") from None
-                time.sleep(1)
-        yield server_url, {"ZENML_STORE_URL": server_url, "ZENML_STORE_USERNAME": "default",
-                           "ZENML_STORE_PASSWORD": "", "ZENML_CONFIG_PATH": str(config_dir / "client")}
+        yield name, password
     finally:
-        server.terminate()
-        server.wait(30)
-        log.close()
         with root.begin() as conn:
-            conn.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {database}"))
+            conn.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {name}"))
             for host in ("%", "localhost"):
-                conn.execute(sqlalchemy.text(f"DROP USER IF EXISTS '{database}'@'{host}'"))
+                conn.execute(sqlalchemy.text(f"DROP USER IF EXISTS '{name}'@'{host}'"))
         root.dispose()
+
+
+@contextmanager
+def zenml_server(mysql_root_url: str, config_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A ZenML server process on a database of its own in the MariaDB at ``mysql_root_url``;
+    yields its URL and the environment that connects a client to it."""
+    import sqlalchemy
+
+    host = sqlalchemy.engine.make_url(mysql_root_url)
+    with mariadb_database(mysql_root_url) as (database, password):
+        port = free_ports(1)[0]
+        env = {**os.environ, "ZENML_CONFIG_PATH": str(config_dir / "server"), "ZENML_ANALYTICS_OPT_IN": "false",
+               "ZENML_STORE_URL": f"mysql://{database}:{password}@{host.host}:{host.port or 3306}/{database}",
+               "ZENML_SERVER": "true", "ZENML_SERVER_DEPLOYMENT_TYPE": "other",
+               "ZENML_SERVER_AUTH_SCHEME": "OAUTH2_PASSWORD_BEARER", "ZENML_SERVER_AUTO_ACTIVATE": "True",
+               "ZENML_SERVER_JWT_SECRET_KEY": uuid.uuid4().hex}
+        with open(config_dir / "zenml-server.log", "wb") as log:
+            server = subprocess.Popen([sys.executable, "-m", "uvicorn", "zenml.zen_server.zen_server_api:app",
+                                       "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log,
+                                      stderr=subprocess.STDOUT)
+            server_url = f"http://127.0.0.1:{port}"
+            try:
+                _wait_for_server(server, server_url, config_dir / "zenml-server.log")
+                yield server_url, {"ZENML_STORE_URL": server_url, "ZENML_STORE_USERNAME": "default",
+                                   "ZENML_STORE_PASSWORD": "", "ZENML_CONFIG_PATH": str(config_dir / "client")}
+            finally:
+                server.terminate()
+                server.wait(30)
+
+
+def _wait_for_server(server: subprocess.Popen, url: str, log: Path, timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/info", timeout=5) as resp:
+                if json.loads(resp.read())["database_type"] == "mysql":
+                    return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"ZenML server did not start; see {log}") from None
+            time.sleep(1)

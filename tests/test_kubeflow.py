@@ -13,9 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from alpr.catalog import COCO, DatasetCatalog
 from alpr.project import PROJECT_ROOT
-from kfp_harness import KfpApi, executor_of, topological_order, zenml_server
+from kfp_harness import KfpApi, executor_of, mariadb_database, topological_order, zenml_server
 
 MYSQL_URL = os.environ.get("ALPR_TEST_MYSQL_URL")
 IMAGE = "registry.example.com/alpr/pipeline:0.1.0"
@@ -33,13 +35,19 @@ def cluster(tmp_path_factory, gcs_emulator):
     """The server, the KFP API and the environment of a user set up for the kubeflow stack."""
     folder = tmp_path_factory.mktemp("kubeflow")
     pod_env = {k: os.environ[k] for k in ("STORAGE_EMULATOR_HOST", "GCE_METADATA_HOST", "NO_GCE_CHECK")}
-    with zenml_server(MYSQL_URL, folder) as (server_url, client_env):
+    with zenml_server(MYSQL_URL, folder) as (server_url, client_env), mariadb_database(MYSQL_URL) as catalog:
         kfp = KfpApi(pod_env=pod_env)
-        env = {**os.environ, **client_env, "ZENML_ANALYTICS_OPT_IN": "false", "ALPR_KFP_HOST": kfp.url,
-               "ALPR_GCS_BUCKET": "alpr", "ALPR_CONTAINER_REGISTRY": "registry.example.com/alpr",
-               "ALPR_PIPELINE_IMAGE": IMAGE, "ALPR_CATALOG_URL": f"sqlite:///{folder / 'catalog.db'}"}
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("ALPR_CATALOG")}, **client_env,
+               "ZENML_ANALYTICS_OPT_IN": "false", "ALPR_KFP_HOST": kfp.url, "ALPR_GCS_BUCKET": "alpr",
+               "ALPR_CONTAINER_REGISTRY": "registry.example.com/alpr", "ALPR_PIPELINE_IMAGE": IMAGE}
+        # the catalog's URL and password as the stack's definition asks: a ZenML secret on the server
+        catalog_url = make_url(MYSQL_URL).set(username=catalog[0], database=catalog[0]).render_as_string()
+        created = subprocess.run([str(Path(sys.executable).with_name("zenml")), "secret", "create", "alpr-catalog",
+                                  f"--ALPR_CATALOG_URL={catalog_url}", f"--ALPR_CATALOG_PASSWORD={catalog[1]}"],
+                                 env=env, capture_output=True, text=True, timeout=120)
+        assert created.returncode == 0, created.stderr[-2000:]
         try:
-            yield server_url, kfp, env, folder
+            yield server_url, kfp, env, folder, (catalog_url, catalog[1])
         finally:
             kfp.close()
 
@@ -50,7 +58,7 @@ def _run_py(env: dict, config: Path) -> subprocess.CompletedProcess:
 
 
 def test_dataset_pipeline_compiles_submits_and_completes_on_the_kubeflow_stack(cluster) -> None:
-    server_url, kfp, env, folder = cluster
+    server_url, kfp, env, folder, (catalog_url, catalog_password) = cluster
     config = folder / "dataset.yaml"
     config.write_text("extra: {pipeline: dataset}\nenable_cache: true\n"
                       "parameters: {data: {synth_images: 6, synth_seed: 3, name: on-kubeflow}}\n")
@@ -77,8 +85,8 @@ def test_dataset_pipeline_compiles_submits_and_completes_on_the_kubeflow_stack(c
         names = {e["name"]: e["value"] for e in container["env"]}
         assert names["ZENML_STORE_URL"] == server_url
         assert "resources" not in container  # light steps ask for no CPU or GPU
-        values = "\n".join(names.values())
-        assert "ZENML_STORE_PASSWORD" not in names and env["ALPR_CATALOG_URL"] not in values
+        assert "ZENML_STORE_PASSWORD" not in names and "ALPR_CATALOG_URL" not in names
+    assert catalog_password not in json.dumps(submitted)  # no secret value in what was sent
     assert topological_order(tasks)[0] == "synthesize-labelme"
 
     # what ran: every task, in DAG order, each its own process; the ZenML run holds every artifact in GCS
@@ -87,6 +95,11 @@ def test_dataset_pipeline_compiles_submits_and_completes_on_the_kubeflow_stack(c
     for key, log in kfp.logs.items():  # no project files in a pod's folder: its code came from the bucket
         assert "Downloading code from artifact store path" in log and "gs://alpr/zenml/code_uploads/" in log, key
         assert "Code download finished" in log, (key, log[-2000:])
+    assert not any(catalog_password in log for log in kfp.logs.values())
+    assert catalog_password not in done.stdout + done.stderr
+    with DatasetCatalog(make_url(catalog_url).set(password=catalog_password).render_as_string(hide_password=False)
+                        ) as catalog:  # the secret reached the steps: the catalog is on MariaDB
+        assert [r["version"] for r in catalog.list(COCO, "on-kubeflow")] == [1]
     run = _run_info(env, done.stdout)
     assert run["steps"] == {step: "completed" for step in DATASET_STEPS}
     assert run["coco_uri"].startswith("gs://alpr/zenml/") and run["coco_images"] == 6
@@ -98,7 +111,7 @@ def test_dataset_pipeline_compiles_submits_and_completes_on_the_kubeflow_stack(c
 
 
 def test_training_asks_for_a_gpu_only_in_training_and_unsupported_settings_stop_before_submission(cluster) -> None:
-    _, kfp, env, folder = cluster
+    _, kfp, env, folder, _ = cluster
     kfp.execute = False  # what is sent is what matters here
     try:
         done = _run_py(env, PROJECT_ROOT / "configs" / "training-tiny.yaml")
@@ -117,12 +130,14 @@ def test_training_asks_for_a_gpu_only_in_training_and_unsupported_settings_stop_
 
         sent = len(kfp.submitted)
         config = folder / "memory.yaml"
-        config.write_text("extra: {pipeline: dataset}\nsteps: {ingest: {settings: {resources: {memory: 4GB}}}}\n"
+        config.write_text("extra: {pipeline: dataset}\nsecrets: [no-such-secret]\n"
+                          "steps: {ingest: {settings: {resources: {memory: 4GB}}}}\n"
                           "settings: {orchestrator.kubeflow: {pod_settings: {tolerations: [{key: gpu}]},\n"
                           "                                   node_selectors: {pool: gpu}}}\n")
         refused = _run_py(env, config)
         assert refused.returncode == 1 and "Traceback" not in refused.stderr
         assert "steps.ingest.settings.resources.memory: ZenML's Kubeflow orchestrator cannot pass memory" in refused.stderr
+        assert "secrets: no ZenML secret 'no-such-secret'; create it first" in refused.stderr
         for dropped in ("pod_settings.tolerations", "node_selectors.pool"):
             assert f"settings.orchestrator.kubeflow.{dropped}: dropped on the way to the pods" in refused.stderr
         assert len(kfp.submitted) == sent  # nothing was submitted
@@ -131,7 +146,7 @@ def test_training_asks_for_a_gpu_only_in_training_and_unsupported_settings_stop_
 
 
 def test_a_failed_task_makes_run_py_fail(cluster) -> None:
-    _, kfp, env, folder = cluster
+    _, kfp, env, folder, _ = cluster
     config = folder / "broken.yaml"
     config.write_text("extra: {pipeline: dataset}\nenable_cache: false\n"
                       "parameters: {data: {source_uri: 'gs://alpr/no-such-folder'}}\n")
