@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -116,6 +117,55 @@ class KfpApi:
                 run["state"] = "FAILED"
                 return
         run["state"] = "SUCCEEDED"
+
+
+class TokenEndpoint:
+    """A Google OAuth token endpoint on loopback: a service account whose ``token_uri`` points
+    here gets a dummy access token for each signed assertion it sends; ``assertions`` keeps them
+    (JWTs signed with the account's private key, to check that the key arrived intact)."""
+
+    def __init__(self):
+        self.assertions: list[str] = []
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+                endpoint.assertions += form.get("assertion", [])
+                body = json.dumps({"access_token": "test-token", "expires_in": 3600, "token_type": "Bearer"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        port = free_ports(1)[0]
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{port}/token"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+
+def service_account(token_uri: str) -> tuple[str, str]:
+    """A service-account key file (JSON, indented: many lines, the private key a PEM block) for
+    ``token_uri``, and the PEM of its public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    info = {"type": "service_account", "project_id": "alpr-test", "private_key_id": uuid.uuid4().hex,
+            "private_key": private, "client_email": "alpr-pipeline@alpr-test.iam.gserviceaccount.com",
+            "client_id": "1", "token_uri": token_uri}
+    return json.dumps(info, indent=2), public
 
 
 def topological_order(tasks: dict[str, dict]) -> list[str]:

@@ -17,7 +17,15 @@ from sqlalchemy.engine import make_url
 
 from alpr.catalog import COCO, DatasetCatalog
 from alpr.project import PROJECT_ROOT
-from kfp_harness import KfpApi, executor_of, mariadb_database, topological_order, zenml_server
+from kfp_harness import (
+    KfpApi,
+    TokenEndpoint,
+    executor_of,
+    mariadb_database,
+    service_account,
+    topological_order,
+    zenml_server,
+)
 
 MYSQL_URL = os.environ.get("ALPR_TEST_MYSQL_URL")
 IMAGE = "registry.example.com/alpr/pipeline:0.1.0"
@@ -34,22 +42,36 @@ pytestmark = pytest.mark.skipif(not MYSQL_URL, reason="ALPR_TEST_MYSQL_URL is no
 def cluster(tmp_path_factory, gcs_emulator):
     """The server, the KFP API and the environment of a user set up for the kubeflow stack."""
     folder = tmp_path_factory.mktemp("kubeflow")
+    # what a pod's surroundings give it: the GCS endpoint (the emulator, which has no gRPC API: gcsfs
+    # must not try it); credentials come from the artifact store's ZenML secret
     pod_env = {k: os.environ[k] for k in ("STORAGE_EMULATOR_HOST", "GCE_METADATA_HOST", "NO_GCE_CHECK")}
+    pod_env["GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"] = "false"
+    tokens = TokenEndpoint()
+    key_file, public_key = service_account(tokens.url)
+    (folder / "service-account.json").write_text(key_file)
     with zenml_server(MYSQL_URL, folder) as (server_url, client_env), mariadb_database(MYSQL_URL) as catalog:
         kfp = KfpApi(pod_env=pod_env)
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("ALPR_CATALOG")}, **client_env,
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("ALPR_CATALOG")}, **client_env, **pod_env,
                "ZENML_ANALYTICS_OPT_IN": "false", "ALPR_KFP_HOST": kfp.url, "ALPR_GCS_BUCKET": "alpr",
-               "ALPR_CONTAINER_REGISTRY": "registry.example.com/alpr", "ALPR_PIPELINE_IMAGE": IMAGE}
+               "ALPR_CONTAINER_REGISTRY": "registry.example.com/alpr", "ALPR_PIPELINE_IMAGE": IMAGE,
+               "ALPR_GCP_AUTH_SECRET": "alpr-gcs"}
+        zenml = str(Path(sys.executable).with_name("zenml"))
+        # GCS credentials as the stack's definition takes them: a service-account key (a multi-line
+        # PEM inside) in a ZenML secret, read from the file as `zenml secret create ... --token=@file` does
+        created = subprocess.run([zenml, "secret", "create", "alpr-gcs", f"--token=@{folder / 'service-account.json'}"],
+                                 env=env, capture_output=True, text=True, timeout=120)
+        assert created.returncode == 0, created.stderr[-2000:]
         # the catalog's URL and password as the stack's definition asks: a ZenML secret on the server
         catalog_url = make_url(MYSQL_URL).set(username=catalog[0], database=catalog[0]).render_as_string()
-        created = subprocess.run([str(Path(sys.executable).with_name("zenml")), "secret", "create", "alpr-catalog",
+        created = subprocess.run([zenml, "secret", "create", "alpr-catalog",
                                   f"--ALPR_CATALOG_URL={catalog_url}", f"--ALPR_CATALOG_PASSWORD={catalog[1]}"],
                                  env=env, capture_output=True, text=True, timeout=120)
         assert created.returncode == 0, created.stderr[-2000:]
         try:
-            yield server_url, kfp, env, folder, (catalog_url, catalog[1])
+            yield server_url, kfp, env, folder, (catalog_url, catalog[1]), (tokens, key_file, public_key)
         finally:
             kfp.close()
+            tokens.close()
 
 
 def _run_py(env: dict, config: Path) -> subprocess.CompletedProcess:
@@ -58,7 +80,7 @@ def _run_py(env: dict, config: Path) -> subprocess.CompletedProcess:
 
 
 def test_dataset_pipeline_compiles_submits_and_completes_on_the_kubeflow_stack(cluster) -> None:
-    server_url, kfp, env, folder, (catalog_url, catalog_password) = cluster
+    server_url, kfp, env, folder, (catalog_url, catalog_password), (tokens, key_file, public_key) = cluster
     config = folder / "dataset.yaml"
     config.write_text("extra: {pipeline: dataset}\nenable_cache: true\n"
                       "parameters: {data: {synth_images: 6, synth_seed: 3, name: on-kubeflow}}\n")
@@ -86,7 +108,9 @@ def test_dataset_pipeline_compiles_submits_and_completes_on_the_kubeflow_stack(c
         assert names["ZENML_STORE_URL"] == server_url
         assert "resources" not in container  # light steps ask for no CPU or GPU
         assert "ZENML_STORE_PASSWORD" not in names and "ALPR_CATALOG_URL" not in names
-    assert catalog_password not in json.dumps(submitted)  # no secret value in what was sent
+    private_key = json.loads(key_file)["private_key"]
+    for secret in (catalog_password, private_key.splitlines()[1]):  # no secret value in what was sent
+        assert secret not in json.dumps(submitted)
     assert topological_order(tasks)[0] == "synthesize-labelme"
 
     # what ran: every task, in DAG order, each its own process; the ZenML run holds every artifact in GCS
@@ -96,6 +120,11 @@ def test_dataset_pipeline_compiles_submits_and_completes_on_the_kubeflow_stack(c
         assert "Downloading code from artifact store path" in log and "gs://alpr/zenml/code_uploads/" in log, key
         assert "Code download finished" in log, (key, log[-2000:])
     assert not any(catalog_password in log for log in kfp.logs.values())
+    # every pod signed its GCS token request with the service account's key: the PEM arrived intact
+    import google.auth.jwt
+
+    signed_by_pods = [a for a in tokens.assertions if google.auth.jwt.decode(a, certs=public_key)]
+    assert len(signed_by_pods) >= len(tasks) + 1, len(signed_by_pods)  # the client and each pod
     assert catalog_password not in done.stdout + done.stderr
     with DatasetCatalog(make_url(catalog_url).set(password=catalog_password).render_as_string(hide_password=False)
                         ) as catalog:  # the secret reached the steps: the catalog is on MariaDB
@@ -111,7 +140,7 @@ def test_dataset_pipeline_compiles_submits_and_completes_on_the_kubeflow_stack(c
 
 
 def test_training_asks_for_a_gpu_only_in_training_and_unsupported_settings_stop_before_submission(cluster) -> None:
-    _, kfp, env, folder, _ = cluster
+    _, kfp, env, folder, *_ = cluster
     kfp.execute = False  # what is sent is what matters here
     try:
         done = _run_py(env, PROJECT_ROOT / "configs" / "training-tiny.yaml")
@@ -146,7 +175,7 @@ def test_training_asks_for_a_gpu_only_in_training_and_unsupported_settings_stop_
 
 
 def test_a_failed_task_makes_run_py_fail(cluster) -> None:
-    _, kfp, env, folder, _ = cluster
+    _, kfp, env, folder, *_ = cluster
     config = folder / "broken.yaml"
     config.write_text("extra: {pipeline: dataset}\nenable_cache: false\n"
                       "parameters: {data: {source_uri: 'gs://alpr/no-such-folder'}}\n")
