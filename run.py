@@ -76,9 +76,10 @@ def run_pipeline(stack: str | None, config_path: Path, no_cache: bool) -> None:
     run_and_report(stack, PIPELINES[pipeline_name], f"with {config_path}", config, config_path)
 
 
-def check_parameters(pipeline, parameters: dict, config_path: Path) -> None:
-    """The config's typed parameters, checked before anything runs: a wrong or missing one is
-    one message naming it (ZenML would log pydantic's report and raise a generic error)."""
+def check_parameters(pipeline, parameters: dict, config_path: Path | str, given: set[str] = frozenset()) -> None:
+    """The config's typed parameters (those not ``given`` in code), checked before anything
+    runs: a wrong or missing one is one message naming it (ZenML would log pydantic's report
+    and raise a generic error)."""
     import inspect
     import typing
 
@@ -87,7 +88,7 @@ def check_parameters(pipeline, parameters: dict, config_path: Path) -> None:
     hints = typing.get_type_hints(pipeline.entrypoint)
     for name, param in inspect.signature(pipeline.entrypoint).parameters.items():
         model = hints.get(name)
-        if not (inspect.isclass(model) and issubclass(model, BaseModel)):
+        if name in given or not (inspect.isclass(model) and issubclass(model, BaseModel)):
             continue
         if name not in parameters:
             if param.default is inspect.Parameter.empty:
@@ -125,7 +126,7 @@ def run_and_report(stack: str | None, pipeline, what: str, config: dict | None =
         raise click.ClickException(str(exc).strip("'\""))
     accepted = set(inspect.signature(pipeline.entrypoint).parameters) - set(parameters)
     config["parameters"] = {k: v for k, v in (config.get("parameters") or {}).items() if k in accepted}
-    check_parameters(pipeline, config["parameters"], config_path)
+    check_parameters(pipeline, config["parameters"], config_path, given=set(parameters))
     click.echo(f"pipeline '{pipeline.name}' on stack '{active}' {what}")
     with tempfile.TemporaryDirectory(prefix="alpr-run-") as folder:
         path = Path(folder) / "run.yaml"

@@ -31,6 +31,29 @@ from pathlib import Path
 from alpr.deployment.local import free_ports
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet handler that answers JSON."""
+
+    def _send(self, status: int, doc: dict) -> None:
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
+    """``handler`` on a free loopback port, in a background thread: the server and its URL."""
+    port = free_ports(1)[0]
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{port}"
+
+
 class KfpApi:
     """The KFP v2beta1 REST calls ZenML's orchestrator makes, on ``url``; ``submitted`` keeps
     each run as posted, ``tasks`` the (run id, task name, return code) of each task executed."""
@@ -44,10 +67,7 @@ class KfpApi:
         self.logs: dict[str, str] = {}
         self._runs: dict[str, dict] = {}
         self._experiments: dict[str, dict] = {}
-        port = free_ports(1)[0]
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self.url = f"http://127.0.0.1:{port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server, self.url = serve(self._handler())
 
     def close(self) -> None:
         self._server.shutdown()
@@ -55,7 +75,7 @@ class KfpApi:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?")[0]
                 if path == "/apis/v2beta1/healthz":
@@ -87,17 +107,6 @@ class KfpApi:
                     return self._send(200, {k: v for k, v in run.items() if k != "pipeline_spec"})
                 self._send(404, {"error": f"no route {path}"})
 
-            def _send(self, status: int, doc: dict) -> None:
-                body = json.dumps(doc).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
         return Handler
 
     def _execute(self, run: dict) -> None:
@@ -128,24 +137,14 @@ class TokenEndpoint:
         self.assertions: list[str] = []
         endpoint = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self) -> None:  # noqa: N802
                 form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
                 endpoint.assertions += form.get("assertion", [])
-                body = json.dumps({"access_token": "test-token", "expires_in": 3600, "token_type": "Bearer"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self._send(200, {"access_token": "test-token", "expires_in": 3600, "token_type": "Bearer"})
 
-            def log_message(self, *args) -> None:
-                pass
-
-        port = free_ports(1)[0]
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.url = f"http://127.0.0.1:{port}/token"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server, url = serve(Handler)
+        self.url = f"{url}/token"
 
     def close(self) -> None:
         self._server.shutdown()
