@@ -115,6 +115,7 @@ def run_and_report(stack: str | None, pipeline, what: str, config: dict | None =
     from stacks import StackError, check_run_config, ensure_stack, stack_run_config
     from zenml.client import Client
     from zenml.enums import ExecutionStatus
+    from zenml.exceptions import StackValidationError
 
     try:
         if stack:
@@ -131,7 +132,10 @@ def run_and_report(stack: str | None, pipeline, what: str, config: dict | None =
     with tempfile.TemporaryDirectory(prefix="alpr-run-") as folder:
         path = Path(folder) / "run.yaml"
         path.write_text(yaml.safe_dump(config))
-        run = pipeline.with_options(config_path=str(path))(**parameters)
+        try:
+            run = pipeline.with_options(config_path=str(path))(**parameters)
+        except StackValidationError as exc:  # e.g. a component the orchestrator cannot use
+            raise click.ClickException(f"stack '{active}' cannot run this pipeline: {exc}")
     if run is None:  # e.g. a remote orchestrator that only logged a failed submission
         click.echo("no pipeline run was created; see the log above", err=True)
         sys.exit(1)

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from alpr.catalog import COCO, DatasetCatalog
+from alpr.deployment.local import free_ports
 from alpr.project import PROJECT_ROOT
 from kfp_harness import (
     KfpApi,
@@ -182,6 +183,44 @@ def test_a_failed_task_makes_run_py_fail(cluster) -> None:
     done = _run_py(env, config)
     assert done.returncode == 1 and "did not complete" in done.stderr, done.stdout[-2000:] + done.stderr[-2000:]
     assert [code for *_, code in kfp.tasks][-1] != 0
+
+
+def test_a_local_artifact_store_or_an_unreachable_kfp_fails_run_py(cluster) -> None:
+    """Two stacks a user could register by hand: ZenML's validator refuses the first before
+    anything is submitted; the second's submission fails (ZenML only logs that)."""
+    _, kfp, env, folder, *_ = cluster
+    zenml = str(Path(sys.executable).with_name("zenml"))
+
+    def register(*args: str) -> None:
+        done = subprocess.run([zenml, *args], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    config = folder / "small.yaml"
+    config.write_text("extra: {pipeline: dataset}\nenable_cache: false\nparameters: {data: {synth_images: 2}}\n"
+                      f"settings: {{docker: {{parent_image: '{IMAGE}', skip_build: true}}}}\n")  # stacks/ knows neither
+    sent = len(kfp.submitted)
+    registered = subprocess.run([sys.executable, "-c", "from stacks import ensure_stack; ensure_stack('kubeflow')"],
+                                cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert registered.returncode == 0, registered.stderr[-2000:]  # its components, shared below
+    register("stack", "register", "kubeflow-local-store", "-o", "kubeflow-orchestrator", "-a", "default",
+             "-c", "alpr-registry", "-i", "local-image-builder")
+    local = subprocess.run([sys.executable, "run.py", "--stack", "kubeflow-local-store", "--config", str(config)],
+                           cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert local.returncode == 1 and "Traceback" not in local.stderr, local.stderr[-2000:]
+    assert "stack 'kubeflow-local-store' cannot run this pipeline" in local.stderr
+    assert "'default' artifact_store is a local stack component" in local.stderr
+    assert len(kfp.submitted) == sent
+
+    dead = free_ports(1)[0]
+    register("orchestrator", "register", "kubeflow-nowhere", "--flavor", "alpr_kubeflow",
+             f"--kubeflow_hostname=http://127.0.0.1:{dead}")
+    register("stack", "register", "kubeflow-nowhere", "-o", "kubeflow-nowhere", "-a", "gcs-artifact-store",
+             "-c", "alpr-registry", "-i", "local-image-builder")
+    unreachable = subprocess.run([sys.executable, "run.py", "--stack", "kubeflow-nowhere", "--config", str(config)],
+                                 cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, timeout=600)
+    assert unreachable.returncode == 1, unreachable.stdout[-2000:] + unreachable.stderr[-2000:]
+    assert "did not complete" in unreachable.stderr or "no pipeline run was created" in unreachable.stderr, (
+        unreachable.stderr[-3000:])
 
 
 def _run_info(env: dict, run_py_output: str) -> dict:
