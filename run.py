@@ -121,12 +121,14 @@ def run_and_report(stack: str | None, pipeline, what: str, config: dict | None =
         if stack:
             ensure_stack(stack)
         active = Client().active_stack_model.name
-        config = _merged(config or {}, stack_run_config(active))  # what differs per stack: its definition
+        stack_config = stack_run_config(active)  # what differs per stack: its definition
+        accepted = set(inspect.signature(pipeline.entrypoint).parameters) - set(parameters)
+        stack_config["parameters"] = {k: v for k, v in (stack_config.get("parameters") or {}).items()
+                                      if k in accepted}  # for this pipeline's parameters only
+        config = _merged(config or {}, stack_config)
         check_run_config(config)
     except (StackError, KeyError) as exc:
         raise click.ClickException(str(exc).strip("'\""))
-    accepted = set(inspect.signature(pipeline.entrypoint).parameters) - set(parameters)
-    config["parameters"] = {k: v for k, v in (config.get("parameters") or {}).items() if k in accepted}
     check_parameters(pipeline, config["parameters"], config_path, given=set(parameters))
     click.echo(f"pipeline '{pipeline.name}' on stack '{active}' {what}")
     with tempfile.TemporaryDirectory(prefix="alpr-run-") as folder:
