@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -116,16 +117,34 @@ class KfpApi:
             executor = executor_of(spec, name)["container"]
             env = {e["name"]: e["value"].replace("{{$.pipeline_job_name}}", run["display_name"])
                    for e in executor.get("env", [])}
-            command = [sys.executable if c == "python" else c for c in executor["command"]] + executor["args"]
-            with tempfile.TemporaryDirectory(prefix=f"pod-{name}-") as workdir:
-                proc = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=self.task_timeout,
-                                      env={"PATH": os.environ["PATH"], "HOME": workdir, **self.pod_env, **env})
+            proc = (self._run_in_image if POD_IMAGE else self._run_here)(name, executor, {**self.pod_env, **env})
             self.tasks.append((run["run_id"], name, proc.returncode))
             self.logs[f"{run['run_id']}/{name}"] = proc.stdout + proc.stderr
             if proc.returncode != 0:
                 run["state"] = "FAILED"
                 return
         run["state"] = "SUCCEEDED"
+
+    def _run_here(self, name: str, container: dict, env: dict[str, str]) -> subprocess.CompletedProcess:
+        command = [sys.executable if c == "python" else c for c in container["command"]] + container["args"]
+        with tempfile.TemporaryDirectory(prefix=f"pod-{name}-") as workdir:
+            return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=self.task_timeout,
+                                  env={"PATH": os.environ["PATH"], "HOME": workdir, **env})
+
+    def _run_in_image(self, name: str, container: dict, env: dict[str, str]) -> subprocess.CompletedProcess:
+        pod = subprocess.run(["podman", "create", POD_IMAGE, "python"], check=True, capture_output=True,
+                             text=True).stdout.strip()
+        try:
+            root = subprocess.run(["podman", "mount", pod], check=True, capture_output=True, text=True).stdout.strip()
+            env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/pod", **env}
+            inner = " ".join(shlex.quote(a) for a in ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in env.items()),
+                                                      *container["command"], *container["args"]])
+            script = (f"mkdir -p {root}/pod && mount -t proc proc {root}/proc && mount --rbind /dev {root}/dev && "
+                      f"exec chroot {root} /bin/sh -c {shlex.quote('cd /pod && exec ' + inner)}")
+            return subprocess.run(["unshare", "--mount", "--pid", "--fork", "--kill-child", "/bin/sh", "-c", script],
+                                  capture_output=True, text=True, timeout=self.task_timeout)
+        finally:
+            subprocess.run(["podman", "rm", "-f", pod], capture_output=True)
 
 
 class TokenEndpoint:
@@ -165,6 +184,11 @@ def service_account(token_uri: str) -> tuple[str, str]:
             "private_key": private, "client_email": "alpr-pipeline@alpr-test.iam.gserviceaccount.com",
             "client_id": "1", "token_uri": token_uri}
     return json.dumps(info, indent=2), public
+
+
+#: a built pipeline image (scripts/build-images.sh pipeline) to run the pods in, instead of this
+#: environment's Python: its file system, by unshare + chroot (podman run cannot start here)
+POD_IMAGE = os.environ.get("ALPR_KFP_POD_IMAGE")
 
 
 def topological_order(tasks: dict[str, dict]) -> list[str]:
