@@ -114,19 +114,20 @@ def run_and_report(stack: str | None, pipeline, what: str, config: dict | None =
     from pipelines.report import describe_run
     from stacks import StackError, check_run_config, ensure_stack, stack_run_config
     from zenml.client import Client
-    from zenml.enums import ExecutionStatus
+    from zenml.enums import ExecutionStatus, StackComponentType
     from zenml.exceptions import StackValidationError
 
     try:
         if stack:
             ensure_stack(stack)
-        active = Client().active_stack_model.name
+        active_stack = Client().active_stack_model
+        active = active_stack.name
         stack_config = stack_run_config(active)  # what differs per stack: its definition
         accepted = set(inspect.signature(pipeline.entrypoint).parameters) - set(parameters)
         stack_config["parameters"] = {k: v for k, v in (stack_config.get("parameters") or {}).items()
                                       if k in accepted}  # for this pipeline's parameters only
         config = _merged(config or {}, stack_config)
-        check_run_config(config)
+        check_run_config(config, active_stack.components[StackComponentType.ORCHESTRATOR][0].flavor_name)
     except (StackError, KeyError) as exc:
         raise click.ClickException(str(exc).strip("'\""))
     check_parameters(pipeline, config["parameters"], config_path, given=set(parameters))

@@ -57,8 +57,8 @@ def load_stack_spec(name: str) -> StackSpec:
         raise StackError(problem)
     doc = yaml.safe_load(VARIABLE.sub(lambda m: os.environ.get(m[1]) or (m[2] or ""), text))
     for component in doc.get("components", {}).values():
-        component["configuration"] = {k: v for k, v in (component.get("configuration") or {}).items()
-                                  if v not in ("", None)}
+        settings = component.get("configuration") or {}
+        component["configuration"] = {k: v for k, v in settings.items() if v not in ("", None)}
     return StackSpec.model_validate(doc)
 
 
@@ -98,20 +98,21 @@ def stack_run_config(name: str) -> dict:
     return load_stack_spec(name).run_config if (STACKS_DIR / f"{name}.yaml").exists() else {}
 
 
-#: the settings keys of the Kubeflow orchestrator (any orchestrator, ZenML's flavor, ours)
-KUBEFLOW_SETTINGS_KEYS = ("orchestrator", "orchestrator.kubeflow", "orchestrator.alpr_kubeflow")
+#: Kubeflow orchestrator flavors (ZenML's, ours) and the settings keys that reach them
+KUBEFLOW_FLAVORS = ("kubeflow", "alpr_kubeflow")
+KUBEFLOW_SETTINGS_KEYS = ("orchestrator", *(f"orchestrator.{flavor}" for flavor in KUBEFLOW_FLAVORS))
 
 
-def check_run_config(config: dict) -> None:
+def check_run_config(config: dict, orchestrator_flavor: str) -> None:
     """Refuse, before anything is compiled, secrets that do not exist (ZenML would skip them
-    silently) and Kubeflow settings that would crash compilation or be dropped on the way to the
-    pods, naming each. ZenML's Kubeflow orchestrator passes on CPU and
+    silently) and, for a Kubeflow orchestrator, settings that would crash compilation or be
+    dropped on the way to the pods, naming each. ZenML's Kubeflow orchestrator passes on CPU and
     GPU counts and one pod setting, ``node_selectors.accelerator`` (its value becomes the GPU
     resource name); memory crashes KFP compilation (a float where KFP wants a string)."""
     problems = []
     scopes = [("", config.get("settings") or {})] + [
         (f"steps.{name}.", (step or {}).get("settings") or {}) for name, step in (config.get("steps") or {}).items()]
-    for where, settings in scopes:
+    for where, settings in scopes if orchestrator_flavor in KUBEFLOW_FLAVORS else []:
         if (settings.get("resources") or {}).get("memory") is not None:
             problems.append(f"{where}settings.resources.memory: ZenML's Kubeflow orchestrator cannot pass memory to "
                             "KFP (compilation fails); leave it out (cpu_count and gpu_count work)")
