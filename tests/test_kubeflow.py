@@ -30,6 +30,7 @@ from kfp_harness import (
 
 MYSQL_URL = os.environ.get("ALPR_TEST_MYSQL_URL")
 IMAGE = "registry.example.com/alpr/pipeline:0.1.0"
+CHECKPOINT = Path(__file__).parent / "fixtures" / "alpr-detector.pth"
 DATASET_STEPS = {"synthesize_labelme", "ingest", "coco_merge", "catalog_record"}
 #: the dataset pipeline's data flow (ZenML's step dependencies, KFP's dependentTasks)
 EDGES = {"ingest": {"synthesize_labelme"}, "coco_merge": {"ingest"},
@@ -173,6 +174,31 @@ def test_training_asks_for_a_gpu_only_in_training_and_unsupported_settings_stop_
         assert len(kfp.submitted) == sent  # nothing was submitted
     finally:
         kfp.execute = True
+
+
+def test_batch_predictions_and_prelabels_run_unchanged_on_the_kubeflow_stack(cluster, tmp_path: Path) -> None:
+    """`run.py batch` on a bucket prefix with a checkpoint in the bucket: the step runs in a pod,
+    reads the photos, writes labelme files beside them in the bucket, and they validate."""
+    from alpr.fsutil import open_fs
+    from alpr.labelme import read_labelme_folder
+    from alpr.synth import SynthOptions, generate_dataset
+
+    _, kfp, env, *_ = cluster
+    generate_dataset(str(tmp_path), n=2, seed=6502, progress=False,
+                     options=SynthOptions(image_sizes=[(1280, 720)], plates_per_image=(1, 2), regular_width=(110, 200),
+                                          max_rotation_deg=6.0, closeup_fraction=0.0, portrait_fraction=0.0))
+    fs, _ = open_fs("gs://alpr")
+    for photo in sorted(tmp_path.glob("*.jpg")):
+        fs.pipe_file(f"alpr/kfp-batch/{photo.name}", photo.read_bytes())
+    fs.pipe_file("alpr/models/reference.pth", CHECKPOINT.read_bytes())
+    done = subprocess.run([sys.executable, "run.py", "--stack", "kubeflow", "batch", "gs://alpr/kfp-batch", "--model",
+                           "gs://alpr/models/reference.pth", "--prelabel"], cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + "\n".join(kfp.logs.values())[-3000:]
+    assert "photos: 2" in done.stdout and "skipped files: 0" in done.stdout and "labelme written: 2" in done.stdout
+    assert [name for _, name, code in kfp.tasks][-1] == "batch-predict"
+    _, report = read_labelme_folder("gs://alpr/kfp-batch", progress=False)
+    assert report.valid == 2 and not report.problems
 
 
 def test_a_failed_task_makes_run_py_fail(cluster) -> None:
