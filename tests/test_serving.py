@@ -391,8 +391,6 @@ def test_failed_redeploys_keep_the_old_model_serving(deployment, jpeg: bytes, tr
         with pytest.raises(DeploymentError, match=f"port {busy.getsockname()[1]} is in use.*--grpc-port"):
             deployer.deploy(f"{NAME}-grpc", str(trained.checkpoint), port=free_ports(1)[0],
                             grpc_port=busy.getsockname()[1])
-    with pytest.raises(DeploymentError, match="serves gRPC on port none and a redeploy keeps its router.*keeps serving"):
-        deployer.deploy(NAME, str(trained.checkpoint), model_version="8", port=record.port, grpc_port=free_ports(1)[0])
     corrupt = tmp_path / "corrupt.pth"
     corrupt.write_bytes(b"not a checkpoint" * 100)
     with pytest.raises(DeploymentError, match="model process exited while starting"):
@@ -419,12 +417,15 @@ def test_redeploy_switches_without_closing_the_port(deployment, jpeg: bytes, tra
     thread = threading.Thread(target=client)
     thread.start()
     try:
-        new = deployer.deploy(NAME, str(trained.checkpoint), model_version="9", port=old.port)
+        # asking for gRPC too: the kept router keeps what it serves (none), with a warning
+        new = deployer.deploy(NAME, str(trained.checkpoint), model_version="9", port=old.port,
+                              grpc_port=free_ports(1)[0])
     finally:
         stop.set()
         thread.join()
     assert answers and set(answers) == {200}  # never an error while switching
     assert new.service("router").pid == old.service("router").pid
+    assert new.grpc_port == old.grpc_port == 0 and new.grpc_endpoint is None
     assert not old.service("model").alive() and not old.service("transformer").alive()
     got, doc = post_json(new.predict_url, body)
     assert got == 200 and doc["jsonData"]["model"]["version"] == "9"

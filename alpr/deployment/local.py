@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import logging
 import os
 import re
 import signal
@@ -38,6 +39,7 @@ from alpr.model import MODEL_NAME
 from alpr.project import PROJECT_ROOT, zenml_config_path
 
 SELDON_DIR = PROJECT_ROOT / "seldon"
+log = logging.getLogger(__name__)
 #: a deployment name is a Kubernetes object name too (DNS-1123 label): no path can hide in it
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 #: what the serving processes inherit from this environment (no secrets such as catalog passwords)
@@ -168,8 +170,8 @@ class LocalDeployer:
     ) -> DeploymentRecord:
         """(Re)deploy ``name``: start new microservices, check that they answer a prediction,
         switch the router to them (starting it if it does not run on ``host:port``, with gRPC on
-        ``grpc_port`` unless 0), then stop the old ones. On any failure what ran before keeps
-        serving."""
+        ``grpc_port`` unless 0; a running router keeps its gRPC port, with a warning), then stop
+        the old ones. On any failure what ran before keeps serving."""
         check_name(name)
         model_uri = _served_uri(model_uri)
         old = self.get(name)
@@ -177,9 +179,9 @@ class LocalDeployer:
         keep_router = bool(old_router and old_router.alive() and (old.host, old.port) == (host, port))
         serving = f"; {name} keeps serving at {old.url}" if old and old_router and old_router.alive() else ""
         if keep_router and old.grpc_port != grpc_port:  # the router, which serves gRPC, stays on a redeploy
-            raise DeploymentError(f"{name} serves gRPC on port {old.grpc_port or 'none'} and a redeploy keeps its "
-                                  f"router: deploy with --grpc-port {old.grpc_port}, or stop {name} first to change "
-                                  f"it{serving}")
+            log.warning("%s keeps gRPC on port %s: a redeploy keeps its router (stop %s to move gRPC to %s)",
+                        name, old.grpc_port or "none", name, grpc_port or "none")
+            grpc_port = old.grpc_port
         for wanted, option in ((port, "--port"), (grpc_port, "--grpc-port")):
             if wanted and not keep_router and not port_free(wanted, host):
                 raise DeploymentError(f"port {wanted} is in use by another program; choose another with "
