@@ -112,22 +112,17 @@ def run_and_report(stack: str | None, pipeline, what: str, config: dict | None =
     import yaml
 
     from pipelines.report import describe_run
-    from stacks import StackError, check_run_config, ensure_stack, stack_run_config
+    from stacks import StackError, ensure_stack, run_config_on_stack
     from zenml.client import Client
-    from zenml.enums import ExecutionStatus, StackComponentType
+    from zenml.enums import ExecutionStatus
     from zenml.exceptions import StackValidationError
 
     try:
         if stack:
             ensure_stack(stack)
-        active_stack = Client().active_stack_model
-        active = active_stack.name
-        stack_config = stack_run_config(active)  # what differs per stack: its definition
-        accepted = set(inspect.signature(pipeline.entrypoint).parameters) - set(parameters)
-        stack_config["parameters"] = {k: v for k, v in (stack_config.get("parameters") or {}).items()
-                                      if k in accepted}  # for this pipeline's parameters only
-        config = _merged(config or {}, stack_config)
-        check_run_config(config, active_stack.components[StackComponentType.ORCHESTRATOR][0].flavor_name)
+        active = Client().active_stack_model.name
+        config = run_config_on_stack(config or {}, set(inspect.signature(pipeline.entrypoint).parameters)
+                                     - set(parameters))  # what differs per stack: its definition
     except (StackError, KeyError) as exc:
         raise click.ClickException(str(exc).strip("'\""))
     check_parameters(pipeline, config["parameters"], config_path, given=set(parameters))
@@ -148,20 +143,6 @@ def run_and_report(stack: str | None, pipeline, what: str, config: dict | None =
         click.echo(f"run {run.name} did not complete (status: {status.value})", err=True)
         sys.exit(1)
     return run
-
-
-def _merged(base: dict, override: dict) -> dict:
-    """``base`` with ``override`` laid over it: mappings merged key by key, lists joined (the
-    secrets of both), anything else replaced."""
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merged(out[key], value)
-        elif isinstance(value, list) and isinstance(out.get(key), list):
-            out[key] = out[key] + [v for v in value if v not in out[key]]
-        else:
-            out[key] = value
-    return out
 
 
 @cli.command("batch")

@@ -6,7 +6,7 @@ from stacks.register import (
     check_run_config,
     ensure_stack,
     load_stack_spec,
-    stack_run_config,
+    run_config_on_stack,
 )
 
-__all__ = ["StackError", "StackSpec", "check_run_config", "ensure_stack", "load_stack_spec", "stack_run_config"]
+__all__ = ["StackError", "StackSpec", "check_run_config", "ensure_stack", "load_stack_spec", "run_config_on_stack"]

@@ -92,10 +92,32 @@ def ensure_stack(name: str, activate: bool = True) -> str:
     return name
 
 
-def stack_run_config(name: str) -> dict:
-    """What stack ``name``'s definition adds to every run ({} for a stack the repository does
-    not define)."""
-    return load_stack_spec(name).run_config if (STACKS_DIR / f"{name}.yaml").exists() else {}
+def run_config_on_stack(config: dict, parameters: set[str]) -> dict:
+    """``config`` (a ZenML run config) for a run on the active stack: what the stack's definition
+    adds to every run laid over it (its ``parameters`` only those in ``parameters``, the ones
+    the pipeline takes from its config), checked by ``check_run_config``."""
+    client = Client()
+    stack = client.active_stack_model
+    path = STACKS_DIR / f"{stack.name}.yaml"
+    added = load_stack_spec(stack.name).run_config if path.exists() else {}
+    added["parameters"] = {k: v for k, v in (added.get("parameters") or {}).items() if k in parameters}
+    merged = _merged(config, added)
+    check_run_config(merged, stack.components[StackComponentType.ORCHESTRATOR][0].flavor_name)
+    return merged
+
+
+def _merged(base: dict, override: dict) -> dict:
+    """``base`` with ``override`` laid over it: mappings merged key by key, lists joined (the
+    secrets of both), anything else replaced."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        elif isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = out[key] + [v for v in value if v not in out[key]]
+        else:
+            out[key] = value
+    return out
 
 
 #: Kubeflow orchestrator flavors (ZenML's, ours) and the settings keys that reach them
