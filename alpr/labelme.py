@@ -221,10 +221,12 @@ def _grouped(shapes: list[Shape]) -> list[Shape]:
     return out
 
 
-def labelme_document(shapes: list[dict], image_path: str, width: int, height: int) -> dict:
-    """A labelme file's content: ``shapes`` (from ``polygon_shape``) on the image beside it."""
-    return {"version": LABELME_VERSION, "flags": {}, "shapes": shapes, "imagePath": image_path, "imageData": None,
-            "imageHeight": height, "imageWidth": width}
+def labelme_document(shapes: list[dict], image_path: str, width: int, height: int, render: dict | None = None) -> dict:
+    """A labelme file's content: ``shapes`` (from ``polygon_shape``) on the image beside it;
+    ``render``: how a renderer drew it (kept under that key, for failure analysis)."""
+    doc = {"version": LABELME_VERSION, "flags": {}, "shapes": shapes, "imagePath": image_path, "imageData": None,
+           "imageHeight": height, "imageWidth": width}
+    return {**doc, "render": render} if render else doc
 
 
 def polygon_shape(label: str, points, group_id: int | None, description: str = "") -> dict:

@@ -18,7 +18,10 @@ RUN pip install --no-cache-dir torch==2.14.1 numpy==1.26.4 wheel ninja \
     pip wheel --no-deps --no-build-isolation mmcv==2.1.0 -w /wheels
 
 FROM ${BASE}
-RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 && rm -rf /var/lib/apt/lists/*
+# the generator's and the foreign renderer's TrueType fonts (scripts/debian-fonts.txt)
+COPY scripts/debian-fonts.txt /tmp/debian-fonts.txt
+RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 $(cat /tmp/debian-fonts.txt) \
+ && rm -rf /var/lib/apt/lists/* /tmp/debian-fonts.txt
 COPY --from=mmcv /wheels /wheels
 COPY requirements.txt /app/requirements.txt
 RUN pip install --no-cache-dir --find-links /wheels -r /app/requirements.txt && rm -rf /wheels

@@ -87,7 +87,26 @@ ensure_chromium() {
   fi
 }
 
+# ensure_fonts: the TrueType fonts the generator (DejaVu, Liberation) and the foreign test renderer
+# (FreeFont, Noto) draw with, from Debian's packages (scripts/debian-fonts.txt, shared with the image)
+ensure_fonts() {
+  local missing=()
+  for package in $(cat "$ROOT/scripts/debian-fonts.txt"); do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  if [ "${#missing[@]}" = 0 ]; then
+    return
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing fonts: ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    log "fonts missing and not installable here (needs root and apt): ${missing[*]}; generating data will fail"
+  fi
+}
+
 build_mmcv
+ensure_fonts
 ensure_chromium
 ensure_venv main "$ROOT/.venv" "$ROOT/requirements.txt"
 ensure_venv seldon "$ROOT/seldon/.venv" "$ROOT/seldon/requirements.txt"

@@ -162,3 +162,76 @@ def test_bad_size_options_are_refused() -> None:
         SynthOptions(image_sizes=[(640, 480)], image_size_weights=[1, 2])
     with pytest.raises(ValueError, match="at least 64 px"):
         SynthOptions(image_sizes=[(32, 480)])
+
+
+def test_every_training_font_draws_every_glyph_and_test_fonts_are_refused() -> None:
+    """Each face inks each glyph at the height asked; FreeFont and Noto stay out of training."""
+    from alpr.synth.fonts import TRAINING_FONTS, glyph_mask, resolve_font
+
+    for font in TRAINING_FONTS:
+        for ch in "0123456789ABCDE":
+            mask = glyph_mask(font, ch, 48, weight=1.4, slant=0.2)
+            assert mask.shape[0] == 48 and 4 <= mask.shape[1] <= 90 and (mask > 64).mean() > 0.05, (font, ch)
+    with pytest.raises(ValueError, match="reserved for the foreign test set"):
+        resolve_font("ttf:freefont/FreeSans.ttf")
+    with pytest.raises(ValueError, match="not found"):
+        SynthOptions(fonts=["ttf:dejavu/NoSuchFont.ttf"])
+    with pytest.raises(ValueError, match="no Hershey face"):
+        SynthOptions(fonts=["hershey:gothic"])
+
+
+def test_default_options_draw_the_variety_and_record_it(tmp_path: Path) -> None:
+    """Fonts of both kinds, every border, photo and procedural backgrounds, covering effects and
+    close plates all occur, each recorded per plate in the labelme file's ``render`` key; the
+    annotations stay exact (the label-correctness check above runs on these defaults)."""
+    generate_dataset(str(tmp_path), n=40, seed=21, progress=False,
+                     options=SynthOptions(image_sizes=[(800, 600)], plates_per_image=(2, 3), regular_width=(90, 150)))
+    docs = _load(tmp_path).values()
+    plates = [p for d in docs for p in d["render"]["plates"]]
+    assert {p["font"].split(":")[0] for p in plates} == {"hershey", "ttf"}
+    assert len({p["font"] for p in plates}) >= 15
+    assert {p["border"] for p in plates} == {"none", "thin", "thick", "rounded"}
+    assert {d["render"]["background"].split(":")[0] for d in docs} == {"procedural", "photo"}
+    effects = {e for p in plates for e in p["effects"]}
+    assert effects >= {"shadow", "glare", "low_contrast"} and effects & {"line", "disc"}
+    assert any(p["beside_another"] for p in plates) and any(p["slant"] for p in plates)
+    assert {p["paint"] for p in plates} == {"scheme", "random"}
+    assert any(p["sub_row_scale"] < 0.8 for p in plates) and any(p.get("texture") for p in plates)
+    for doc in docs:
+        groups = {s["group_id"] for s in doc["shapes"]}
+        assert groups == {p["group_id"] for p in doc["render"]["plates"]}
+        for group in groups:
+            _check_plate(doc["imagePath"], [s for s in doc["shapes"] if s["group_id"] == group])
+
+
+def test_close_plates_sit_a_few_pixels_apart(tmp_path: Path) -> None:
+    opts = SynthOptions(image_sizes=[(1280, 960)], plates_per_image=(3, 3), close_plates_probability=1.0)
+    generate_dataset(str(tmp_path), n=8, seed=5, options=opts, progress=False)
+    gaps = []
+    for doc in _load(tmp_path).values():
+        boxes = [np.array(s["points"]) for s in doc["shapes"] if s["label"].endswith("_board")]
+        for a, b in zip(boxes, boxes[1:]):
+            dx = max(b[:, 0].min() - a[:, 0].max(), a[:, 0].min() - b[:, 0].max())
+            dy = max(b[:, 1].min() - a[:, 1].max(), a[:, 1].min() - b[:, 1].max())
+            gaps.append(max(dx, dy))
+    assert min(gaps) > 0  # never overlapping
+    assert np.median(gaps) < 40  # most next plates placed right beside the previous one
+
+
+def test_classic_options_keep_the_plain_look(tmp_path: Path) -> None:
+    opts = SynthOptions.classic(image_sizes=[(640, 480)])
+    generate_dataset(str(tmp_path), n=10, seed=2, options=opts, progress=False)
+    docs = _load(tmp_path).values()
+    plates = [p for d in docs for p in d["render"]["plates"]]
+    assert {p["font"] for p in plates} <= {"hershey:simplex", "hershey:duplex", "hershey:complex", "hershey:triplex"}
+    assert all(d["render"]["background"] == "procedural" for d in docs)
+    assert not any(p["effects"] or p["slant"] or p.get("texture") for p in plates)
+
+
+def test_variety_options_reject_bad_ranges() -> None:
+    with pytest.raises(ValueError, match="sub_row_scale"):
+        SynthOptions(sub_row_scale=(0.8, 1.2))
+    with pytest.raises(ValueError, match="stroke_weight"):
+        SynthOptions(stroke_weight=(0.1, 1.0))
+    with pytest.raises(ValueError, match="border_styles"):
+        SynthOptions(border_styles=["zigzag"])

@@ -7,7 +7,9 @@ import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from multiprocessing import get_context
 
 import cv2
@@ -35,16 +37,23 @@ def image_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, index])
 
 
+#: draws image ``i`` of ``seed`` with ``options``: (stem, JPEG bytes, labelme bytes, plates, shapes)
+DrawTask = Callable[[tuple[int, int, Any]], tuple[str, bytes, bytes, int, int]]
+
+
 def generate_dataset(
     out_dir: str, n: int, seed: int, options: SynthOptions | None = None, progress: bool = True,
-    workers: int | None = None, overwrite: bool = False,
+    workers: int | None = None, overwrite: bool = False, draw: DrawTask | None = None,
 ) -> GenerationSummary:
     """Draw ``n`` images into ``out_dir`` as ``img_XXXXXX.jpg`` + ``img_XXXXXX.json``, in
     ``workers`` processes (default: one per core; a 4K photo takes ~0.5 s to draw).
 
-    A folder that already holds files is refused (FileExistsError) unless ``overwrite``:
-    generated names are the same in every run, so they would silently replace a user's files."""
-    options = options or SynthOptions()
+    ``draw``: another renderer's module-level function (the foreign test renderer's) with its
+    own ``options``; default: this generator. A folder that already holds files is refused
+    (FileExistsError) unless ``overwrite``: generated names are the same in every run, so they
+    would silently replace a user's files."""
+    draw = draw or _draw
+    options = options or (SynthOptions() if draw is _draw else None)
     fs, root = open_fs(out_dir)
     if not overwrite and fs.isdir(root) and fs.ls(root):
         raise FileExistsError(f"{out_dir} is not empty; choose an empty folder (or overwrite=True / --overwrite)")
@@ -53,7 +62,7 @@ def generate_dataset(
     plates = shapes = 0
     tasks = [(seed, i, options) for i in range(n)]
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers > 1 else nullcontext() as pool:
-        drawn = pool.map(_draw, tasks, chunksize=4) if pool else map(_draw, tasks)
+        drawn = pool.map(draw, tasks, chunksize=4) if pool else map(draw, tasks)
         for stem, jpeg, doc, n_plates, n_shapes in tqdm(drawn, total=n, desc="generate", unit="img",
                                                          disable=not progress, mininterval=2):
             fs.pipe_file(join(root, f"{stem}.jpg"), jpeg)
@@ -80,9 +89,12 @@ def _draw(task: tuple[int, int, SynthOptions]) -> tuple[str, bytes, bytes, int, 
 
 
 def scene_document(scene: Scene, image_path: str) -> dict:
-    """The labelme JSON of a scene; a board's ``description`` holds its true reading."""
+    """The labelme JSON of a scene; a board's ``description`` holds its true reading, and the
+    ``render`` key how each plate was drawn (labelme keeps unknown keys as they are)."""
     height, width = scene.image.shape[:2]
     readings = {i: f"{p.shape}:{p.text.text}" for i, p in enumerate(scene.plates)}
     shapes = [polygon_shape(s.label, s.points, s.group_id, readings[s.group_id] if s.label.endswith("_board") else "")
               for s in scene.shapes]
-    return labelme_document(shapes, image_path, width, height)
+    render = {"renderer": "alpr.synth", "background": scene.background,
+              "plates": [{"group_id": i, **p.style} for i, p in enumerate(scene.plates)]}
+    return labelme_document(shapes, image_path, width, height, render=render)

@@ -1,8 +1,10 @@
-"""Compose a scene: a procedural background with 1-3 plates warped onto it.
+"""Compose a scene: a procedural or photographed background with plates warped onto it.
 
 Each plate gets a similarity transform (scale, rotation, placement) plus corner jitter,
 i.e. a homography; every annotated box is mapped through that same homography, so the
-polygons follow the pixels exactly.
+polygons follow the pixels exactly. What covers a plate afterwards (occluders, shadows,
+glare, low contrast, blur, noise) changes pixels only, never the annotation: the model must
+read through it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from alpr.classes import PLATE_SHAPES, PlateShape
 from alpr.synth.options import SynthOptions
+from alpr.synth.photos import TRAINING_PHOTOS, photo_background
 from alpr.synth.plate import PlateDrawing, PlateText, draw_plate, random_plate_text
 
 LONG_WIDTH_FACTOR = 1.9  # a long plate is about this much wider than a regular one
@@ -31,6 +34,8 @@ class PlacedPlate:
     shape: PlateShape
     text: PlateText
     quad: np.ndarray  # 4x2 board corners in image pixels
+    #: how the plate was drawn and what covers it (PlateDrawing.style, tilt, effects)
+    style: dict
 
 
 @dataclass
@@ -38,12 +43,18 @@ class Scene:
     image: np.ndarray  # HxWx3 BGR uint8
     shapes: list[PlacedShape]
     plates: list[PlacedPlate]
+    background: str = "procedural"  # or "photo:NAME"
 
 
 def render_scene(rng: np.random.Generator, options: SynthOptions) -> Scene:
     """One annotated image; deterministic for a given generator state."""
     width, height = _photo_size(rng, options)
-    image = random_background(rng, width, height)
+    background = "procedural"
+    if rng.random() < options.photo_background_probability:
+        image, name = photo_background(rng, width, height, TRAINING_PHOTOS)
+        background = f"photo:{name}"
+    else:
+        image = random_background(rng, width, height)
     lo, hi = options.plates_per_image
     wanted = int(rng.integers(lo, hi + 1))
     closeup = options.closeup_fraction > 0 and rng.random() < options.closeup_fraction
@@ -54,22 +65,25 @@ def render_scene(rng: np.random.Generator, options: SynthOptions) -> Scene:
     occupied: list[tuple[float, float, float, float]] = []
     for _ in range(wanted):
         shape: PlateShape = PLATE_SHAPES[int(rng.random() < options.long_fraction)]
-        drawing = draw_plate(shape, random_plate_text(rng), rng)
-        homography = _place(drawing, rng, options, occupied, (width, height), closeup)
+        drawing = draw_plate(shape, random_plate_text(rng), rng, options)
+        beside = occupied[-1] if occupied and rng.random() < options.close_plates_probability else None
+        homography = _place(drawing, rng, options, occupied, (width, height), closeup, beside=beside)
         if homography is None:
             continue  # no free room left in this image: draw fewer plates, never overlap
         plate_index = len(plates)
         quad = _board_quad(drawing, homography)
-        _composite(image, drawing.image, homography)
+        _composite(image, drawing.image, homography, drawing.alpha)
+        style = {**drawing.style, "tilt_deg": round(_tilt(quad), 1), "beside_another": beside is not None,
+                 "effects": _cover(image, quad, rng, options)}
         occupied.append(_bounds(quad, margin=4.0))
-        plates.append(PlacedPlate(shape=shape, text=drawing.text, quad=quad))
+        plates.append(PlacedPlate(shape=shape, text=drawing.text, quad=quad, style=style))
         shapes.append(PlacedShape(drawing.board_label, quad.tolist(), plate_index))
         for label, box in drawing.parts:
             corners = _box_corners(box)
             mapped = cv2.perspectiveTransform(corners[None], homography)[0]
             shapes.append(PlacedShape(label, mapped.astype(float).tolist(), plate_index))
     image = _degrade(image, rng, options)
-    return Scene(image=image, shapes=shapes, plates=plates)
+    return Scene(image=image, shapes=shapes, plates=plates, background=background)
 
 
 def _photo_size(rng: np.random.Generator, options: SynthOptions) -> tuple[int, int]:
@@ -120,14 +134,16 @@ def _place(
     image_size: tuple[int, int],
     closeup: bool = False,
     attempts: int = 40,
+    beside: tuple[float, float, float, float] | None = None,
 ) -> np.ndarray | None:
     """A homography putting the plate fully inside the image and clear of other plates: as
     wide as ``regular_width`` says (long plates wider), or, for a close-up, as a fraction
-    ``closeup_width`` of the photo's width."""
+    ``closeup_width`` of the photo's width. ``beside``: the bounds of a plate to put this
+    one next to, a few pixels away (half the attempts; then anywhere)."""
     pw, ph = drawing.size
     iw, ih = image_size
     src = _box_corners((0.0, 0.0, float(pw), float(ph)))
-    for _ in range(attempts):
+    for attempt in range(attempts):
         if closeup:
             target_w = rng.uniform(*options.closeup_width) * iw
         else:
@@ -145,7 +161,13 @@ def _place(
         x_hi, y_hi = [iw, ih] - quad.max(axis=0) - 2
         if x_lo > x_hi or y_lo > y_hi:
             continue
-        quad = quad + [rng.uniform(x_lo, x_hi), rng.uniform(y_lo, y_hi)]
+        if beside is not None and attempt < attempts // 2:
+            offset = _next_to(quad, beside, rng)
+            if not (x_lo <= offset[0] <= x_hi and y_lo <= offset[1] <= y_hi):
+                continue
+        else:
+            offset = np.array([rng.uniform(x_lo, x_hi), rng.uniform(y_lo, y_hi)])
+        quad = quad + offset
         bounds = _bounds(quad, margin=4.0)
         if any(_intersects(bounds, other) for other in occupied):
             continue
@@ -153,8 +175,21 @@ def _place(
     return None
 
 
-def _composite(image: np.ndarray, plate: np.ndarray, homography: np.ndarray) -> None:
-    """Warp the plate into the image, touching only the pixels around it (photos reach 4K)."""
+def _next_to(quad: np.ndarray, other: tuple[float, float, float, float], rng: np.random.Generator) -> np.ndarray:
+    """The offset that puts ``quad`` (centred on 0) 2-16 px right of, left of, above or below ``other``."""
+    gap = rng.uniform(2, 16) + 4.0  # ``other`` carries a 4 px margin already
+    (qx1, qy1), (qx2, qy2) = quad.min(axis=0), quad.max(axis=0)
+    ox1, oy1, ox2, oy2 = other
+    side = int(rng.integers(0, 4))
+    along_x = rng.uniform(ox1 - qx1 - (qx2 - qx1) / 2, ox2 - qx1 - (qx2 - qx1) / 2)
+    along_y = rng.uniform(oy1 - qy1 - (qy2 - qy1) / 2, oy2 - qy1 - (qy2 - qy1) / 2)
+    return np.array([(ox2 + gap - qx1, along_y), (ox1 - gap - qx2, along_y),
+                     (along_x, oy1 - gap - qy2), (along_x, oy2 + gap - qy1)][side])
+
+
+def _composite(image: np.ndarray, plate: np.ndarray, homography: np.ndarray, coverage: np.ndarray | None = None) -> None:
+    """Warp the plate into the image, touching only the pixels around it (photos reach 4K);
+    ``coverage``: the plate's own alpha (rounded corners)."""
     h, w = image.shape[:2]
     ph, pw = plate.shape[:2]
     corners = cv2.perspectiveTransform(_box_corners((0.0, 0.0, float(pw), float(ph)))[None], homography)[0]
@@ -163,16 +198,81 @@ def _composite(image: np.ndarray, plate: np.ndarray, homography: np.ndarray) -> 
     shifted = np.array([[1, 0, -x1], [0, 1, -y1], [0, 0, 1]], float) @ homography
     size = (int(x2 - x1), int(y2 - y1))
     warped = cv2.warpPerspective(plate, shifted, size, flags=cv2.INTER_AREA)
-    alpha = cv2.warpPerspective(np.ones(plate.shape[:2], np.float32), shifted, size, flags=cv2.INTER_LINEAR)[..., None]
+    if coverage is None:
+        coverage = np.ones(plate.shape[:2], np.float32)
+    alpha = cv2.warpPerspective(coverage, shifted, size, flags=cv2.INTER_LINEAR)[..., None]
     region = image[y1:y2, x1:x2]
     region[:] = (region * (1.0 - alpha) + warped * alpha).astype(np.uint8)
 
 
+def _cover(image: np.ndarray, quad: np.ndarray, rng: np.random.Generator, options: SynthOptions) -> list[str]:
+    """What lies over a placed plate: washed-out contrast, a shadow edge, glare, an occluder;
+    changed in place. Light effects fade out softly around the board (no tell-tale rectangle).
+    Gives the names of what was applied."""
+    h, w = image.shape[:2]
+    plate_h = float(np.linalg.norm(quad[3] - quad[0]))
+    pad = int(plate_h * 0.6) + 2
+    x1, y1 = np.maximum(np.floor(quad.min(axis=0)).astype(int) - pad, 0)
+    x2, y2 = np.minimum(np.ceil(quad.max(axis=0)).astype(int) + pad, [w, h])
+    region = image[y1:y2, x1:x2]
+    rh, rw = region.shape[:2]
+    out = region.astype(np.float32)
+    yy, xx = np.mgrid[0:rh, 0:rw].astype(np.float32)
+    applied = []
+    if rng.random() < options.low_contrast_probability:
+        keep = rng.uniform(0.35, 0.6)
+        out = out * keep + out.reshape(-1, 3).mean(axis=0) * (1 - keep)
+        applied.append("low_contrast")
+    if rng.random() < options.shadow_probability:  # a soft-edged half-plane through the plate
+        angle = rng.uniform(0, np.pi)
+        d = (xx - rw * rng.uniform(0.3, 0.7)) * np.cos(angle) + (yy - rh * rng.uniform(0.3, 0.7)) * np.sin(angle)
+        side = 1.0 / (1.0 + np.exp(-d / max(plate_h * 0.08, 1.0)))
+        out *= (1.0 - rng.uniform(0.35, 0.6) * side)[..., None]
+        applied.append("shadow")
+    if rng.random() < options.glare_probability:
+        cx, cy, r = rw * rng.uniform(0.3, 0.7), rh * rng.uniform(0.3, 0.7), plate_h * rng.uniform(0.3, 0.7)
+        out += (np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r)) * rng.uniform(70, 140))[..., None]
+        applied.append("glare")
+    if applied:
+        near = np.zeros((rh, rw), np.float32)
+        centre = quad.mean(axis=0)
+        grown = (quad - centre) * 1.15 + centre - [x1, y1]
+        cv2.fillConvexPoly(near, grown.astype(np.int32), 1.0)
+        near = cv2.GaussianBlur(near, (0, 0), max(plate_h * 0.2, 1.0))[..., None]
+        region[:] = np.clip(region * (1.0 - near) + out * near, 0, 255).astype(np.uint8)
+    if rng.random() < options.occluder_probability:
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        if rng.random() < 0.5:  # a wire or a branch crossing the plate and beyond
+            thick = max(1, int(plate_h * rng.uniform(0.03, 0.07)))
+            ya, yb = rng.uniform(pad, rh - pad, 2) if rh > 2 * pad else rng.uniform(0, rh, 2)
+            cv2.line(region, (0, int(ya)), (rw - 1, int(yb)), colour, thick, cv2.LINE_AA)
+            applied.append("line")
+        else:  # a disc at a corner of the board (a tow ball, a sticker)
+            corner = quad[int(rng.integers(0, 4))] - [x1, y1]
+            radius = max(2, int(plate_h * rng.uniform(0.08, 0.18)))
+            cv2.circle(region, (int(corner[0]), int(corner[1])), radius, colour, -1, cv2.LINE_AA)
+            applied.append("disc")
+    return applied
+
+
+def _tilt(quad: np.ndarray) -> float:
+    """The board's top edge angle from the horizontal, degrees."""
+    dx, dy = quad[1] - quad[0]
+    return float(np.degrees(np.arctan2(dy, dx)))
+
+
 def _degrade(image: np.ndarray, rng: np.random.Generator, options: SynthOptions) -> np.ndarray:
-    """Camera-like faults: blur, sensor noise, exposure; applied to the whole image."""
+    """Camera-like faults: focus and motion blur, sensor noise, exposure; on the whole image."""
     if rng.random() < options.blur_probability and options.max_blur_sigma > 0:
         sigma = rng.uniform(0.3, options.max_blur_sigma)
         image = cv2.GaussianBlur(image, (0, 0), sigma)
+    if rng.random() < options.motion_blur_probability:
+        length = int(rng.integers(3, 10))
+        kernel = np.zeros((length, length), np.float32)
+        kernel[length // 2, :] = 1.0 / length
+        rotation = cv2.getRotationMatrix2D(((length - 1) / 2, (length - 1) / 2), rng.uniform(0, 180), 1.0)
+        kernel = cv2.warpAffine(kernel, rotation, (length, length))
+        image = cv2.filter2D(image, -1, kernel / max(kernel.sum(), 1e-6))
     out = image.astype(np.float32)
     out = out * rng.uniform(0.75, 1.2) + rng.uniform(-25, 25)  # contrast, brightness
     if rng.random() < options.noise_probability and options.max_noise_std > 0:
