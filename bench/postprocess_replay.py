@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 from alpr.metrics import coco_from_dict, plate_metrics
-from alpr.metrics.plate_rate import true_plates
+from alpr.metrics.plate_rate import miss_cause, true_plates
 from alpr.boxes import box_overlaps
 from alpr.postprocess import Detection, PlateReading, ReadOptions, read_plates
 
@@ -69,16 +69,15 @@ def parse_options(pairs: list[str]) -> ReadOptions:
 
 
 def failure(truth: dict, readings: list[PlateReading]) -> str:
-    """Why a true plate was not read exactly: from its best-overlapping reading, valid or not."""
-    matches = [(box_overlaps(r.bbox, truth["bbox"]), r) for r in readings]
-    matches = [(iou, r) for iou, r in matches if iou >= 0.5]
-    if not matches:
+    """Why a true plate was not read exactly, in detail: from its best-overlapping reading,
+    valid or not (``miss_cause`` gives the coarse category)."""
+    cause, reading = miss_cause(truth, readings)
+    if reading is None:
         return "nothing read there"
-    _, reading = max(matches, key=lambda m: (m[1].valid, m[0]))
+    if cause == "wrong shape":
+        return cause
     if not reading.valid:
         return "invalid: " + re.sub(r"'[^']*' ", "", reading.reason)
-    if reading.shape != truth["shape"]:
-        return "wrong shape"
     wrong = sum(a != b for a, b in zip(reading.text, truth["text"]))
     return f"{wrong} wrong character(s)"
 

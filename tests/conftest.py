@@ -136,3 +136,9 @@ def screenshots() -> Path:
     folder = PROJECT_ROOT / "outputs" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def reference_checkpoint() -> Path:
+    """The committed model that reads real plates (tests/fixtures/README.md)."""
+    return Path(__file__).parent / "fixtures" / "alpr-detector.pth"

@@ -123,8 +123,14 @@ def draw_foreign_plate(rng: np.random.Generator, shape: str, text: str) -> Forei
     glyph_index = 0
     for row_text, cap_h, top in rows:
         font = _font_for_cap_height(font_name, cap_h)
-        space = font.getlength("0") * rng.uniform(0.35, 0.7)
-        advances = [font.getlength(c) * (1 + tracking) if c.isalnum() else space for c in row_text]
+        space_factor = rng.uniform(0.35, 0.7)
+        advances = _advances(font, row_text, tracking, space_factor)
+        room = (bw - left - 2 * inset) * 0.94
+        if sum(advances) > room:  # a wide face: smaller glyphs, lower on the same baseline
+            top += cap_h * (1 - room / sum(advances))
+            cap_h *= room / sum(advances)
+            font = _font_for_cap_height(font_name, cap_h)
+            advances = _advances(font, row_text, tracking, space_factor)
         x = left + (bw - left - sum(advances)) / 2
         boxes = []
         for c, adv in zip(row_text, advances):
@@ -144,6 +150,12 @@ def draw_foreign_plate(rng: np.random.Generator, shape: str, text: str) -> Forei
                                                           max(b[2] for b in members) + pad, max(b[3] for b in members) + pad)))
     style = {"font": font_name, "paint": paint, "emboss": emboss, "frame": framed}
     return ForeignPlate(shape=shape, text=text, image=image, coverage=coverage, parts=parts, style=style)
+
+
+def _advances(font: ImageFont.FreeTypeFont, text: str, tracking: float, space_factor: float) -> list[float]:
+    """Each character's advance: a glyph's own plus tracking; a space or dash a fraction of a digit's."""
+    space = font.getlength("0") * space_factor
+    return [font.getlength(c) * (1 + tracking) if c.isalnum() else space for c in text]
 
 
 def _font_for_cap_height(name: str, cap_h: float) -> ImageFont.FreeTypeFont:

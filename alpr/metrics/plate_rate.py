@@ -35,7 +35,7 @@ class PlateMetrics:
 
 
 def true_plates(gt: COCO, image_id: int) -> list[dict]:
-    """The image's true plates: shape, text and board box (x1, y1, x2, y2)."""
+    """The image's true plates: shape, text, board box (x1, y1, x2, y2) and group id."""
     image = gt.loadImgs(image_id)[0]
     anns = gt.loadAnns(gt.getAnnIds(imgIds=image_id))
     out = []
@@ -43,7 +43,8 @@ def true_plates(gt: COCO, image_id: int) -> list[dict]:
         board_cat = category_id(PART_CLASSES[plate["shape"]]["board"])
         board = next(a for a in anns if a["category_id"] == board_cat and a.get("group_id") == plate["group_id"])
         x, y, w, h = board["bbox"]
-        out.append({"shape": plate["shape"], "text": plate["text"], "bbox": (x, y, x + w, y + h)})
+        out.append({"shape": plate["shape"], "text": plate["text"], "bbox": (x, y, x + w, y + h),
+                    "group_id": plate["group_id"]})
     return out
 
 
@@ -145,3 +146,26 @@ def _order(item: tuple[str, list]) -> tuple[int, str]:
 def _bucket_row(m: PlateMetrics) -> dict[str, float | int]:
     return {"eir": round(m.eir, 4), "plate_precision": round(m.plate_precision, 4), "true_plates": m.true_plates,
             "predicted_plates": m.predicted_plates, "exact": m.exact}
+
+
+#: why a true plate was not read exactly, from the best reading at its place
+MISS_CAUSES = ("board not found", "wrong shape", "glyph missed", "glyphs misplaced", "glyph wrong")
+
+
+def miss_cause(truth: dict, readings: list[PlateReading], iou_threshold: float = 0.5) -> tuple[str, PlateReading | None]:
+    """The cause (one of ``MISS_CAUSES``) of a true plate not read exactly, and the reading it
+    was judged by: the valid reading, else the invalid one, overlapping it most. ``readings``
+    must include invalid ones (``ReadOptions.include_invalid``) for glyph causes to show."""
+    near = [(box_overlaps(r.bbox, truth["bbox"]), r) for r in readings]
+    near = [(iou, r) for iou, r in near if iou >= iou_threshold]
+    if not near:
+        return "board not found", None
+    _, reading = max(near, key=lambda m: (m[1].valid, m[0]))
+    if reading.shape != truth["shape"]:
+        return "wrong shape", reading
+    if not reading.valid:
+        if len(reading.glyphs) < PLATE_CHARS:
+            return "glyph missed", reading
+        if "does not match" not in reading.reason:
+            return "glyphs misplaced", reading
+    return "glyph wrong", reading
