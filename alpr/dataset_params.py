@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from alpr.catalog import has_password
 from alpr.coco import SplitSpec
+from alpr.foreign import ForeignOptions
 from alpr.synth import SynthOptions
 
 
@@ -34,3 +35,13 @@ class DatasetParams(BaseModel):
             raise ValueError("catalog_url carries a password, which would be stored in clear with the run: "
                              "remove it and set ALPR_CATALOG_PASSWORD instead")
         return url
+
+
+class ForeignTestParams(BaseModel):
+    """The foreign test set of the training pipeline: photos from the independent renderer
+    (``alpr.foreign``), never trained on, scored beside the in-distribution test split."""
+
+    enabled: bool = True
+    images: int = Field(200, ge=1)
+    seed: int = 1
+    options: ForeignOptions | None = None

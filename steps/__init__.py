@@ -5,6 +5,7 @@ from steps.catalog_record import catalog_record
 from steps.coco_merge import coco_merge
 from steps.deploy import deploy
 from steps.evaluate import evaluate
+from steps.foreign_labelme import foreign_labelme
 from steps.ingest import ingest
 from steps.labelme_source import labelme_source
 from steps.promote import promote
@@ -15,6 +16,6 @@ from steps.tune_select import tune_select
 from steps.tune_worker import tune_worker
 
 __all__ = [
-    "batch_predict", "catalog_record", "coco_merge", "deploy", "evaluate", "ingest", "labelme_source", "promote",
-    "promotion_decision", "synthesize_labelme", "train", "tune_select", "tune_worker",
+    "batch_predict", "catalog_record", "coco_merge", "deploy", "evaluate", "foreign_labelme", "ingest",
+    "labelme_source", "promote", "promotion_decision", "synthesize_labelme", "train", "tune_select", "tune_worker",
 ]

@@ -42,7 +42,8 @@ def test_dashboard_shows_runs_and_their_evaluation_gallery_without_onboarding(br
                 f"    data={{'synth_images': 8, 'synth_seed': 4, 'catalog_url': 'sqlite:///{tmp_path / 'c.db'}',\n"
                 "          'split': {'train': 0.5, 'val': 0.1, 'test': 0.4}},\n"
                 "    train_params=TrainParams(max_iters=2, batch_size=1, image_size=(320, 240), embed_dims=16,\n"
-                "                             warmup_iters=1))\n"
+                "                             warmup_iters=1),\n"
+                "    foreign_test={'enabled': False})\n"
                 "report = run.steps['evaluate'].outputs['evaluation'][0].load()\n"
                 "print('RUN', run.id, report.images)\n")
         ran = _run(env, "-c", code)

@@ -20,6 +20,7 @@ def pipeline_args(tmp_path: Path) -> dict:
         data={"synth_images": 10, "synth_seed": 4, "catalog_url": f"sqlite:///{tmp_path / 'c.db'}",
               "split": {"train": 0.6, "val": 0.2, "test": 0.2}},
         train_params=TrainParams(max_iters=2, batch_size=1, image_size=(320, 240), embed_dims=16, warmup_iters=1),
+        foreign_test={"images": 2, "seed": 4},
     )
 
 
@@ -57,6 +58,7 @@ def test_deploy_promotes_first_keeps_tie_and_force_redeploys(pipeline_args: dict
         second = training_pipeline.with_options(enable_cache=False)(**pipeline_args, deploy_settings=settings)
         kept = client.get_pipeline_run(second.id).steps["deploy"].outputs["deployment"][0].load()
         assert not kept["promoted"] and "production stays" in kept["reason"] and "url" not in kept
+        assert "foreign" in kept["reason"]  # both test sets weighed
         assert kept["serving_version"] == first.model_version.number
         assert client.get_model_version(MODEL_NAME, ModelStages.PRODUCTION).number == first.model_version.number
 

@@ -21,7 +21,7 @@ def test_training_pipeline_completes_and_links_model(tmp_path: Path) -> None:
     run = training_pipeline.with_options(enable_cache=False)(
         data={"synth_images": 10, "synth_seed": 3, "catalog_url": f"sqlite:///{tmp_path / 'c.db'}",
               "split": {"train": 0.6, "val": 0.2, "test": 0.2}},
-        train_params=params,
+        train_params=params, foreign_test={"images": 3, "seed": 5},
     )
     client = Client()
     run = client.get_pipeline_run(run.id)
@@ -47,6 +47,14 @@ def test_training_pipeline_completes_and_links_model(tmp_path: Path) -> None:
     version = client.get_model_version(MODEL_NAME, run.model_version.number)
     metadata = version.run_metadata
     assert "test_eir" in metadata and "test_bbox_mAP" in metadata and "train_wall_time_s" in metadata
+
+    # the foreign test set: rendered apart, through ingest and COCO, scored beside the test split
+    foreign = run.steps["evaluate_foreign"].outputs["evaluation"][0].load()
+    foreign_data = run.steps["coco_merge_foreign"].outputs["coco_dataset"][0].load().summary()
+    assert foreign.images == foreign_data.images["test"] == 3 and foreign_data.images["train"] == 0
+    assert run.steps["ingest_foreign"].outputs["validation_report"][0].load().bad == 0
+    assert metadata["foreign_eir"] == foreign.eir == headline["foreign_eir"]
+    assert metadata["foreign_dataset_hash"] == foreign_data.content_hash
     linked = {a.name for a in client.list_artifact_versions(model_version_id=version.id, size=50).items}
     assert "trained_model" in linked
 

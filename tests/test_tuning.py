@@ -214,7 +214,7 @@ def _tuned_training_run(tmp_path: Path, tuning: TuneConfig, max_iters: int):
     run = training_pipeline.with_options(enable_cache=False)(
         data={"synth_images": 10, "synth_seed": 6, "catalog_url": f"sqlite:///{tmp_path / 'c.db'}",
               "split": {"train": 0.6, "val": 0.2, "test": 0.2}},
-        train_params=base, tuning=tuning,
+        train_params=base, tuning=tuning, foreign_test={"enabled": False},
     )
     run = Client().get_pipeline_run(run.id)
     assert run.status == ExecutionStatus.COMPLETED
