@@ -29,8 +29,14 @@ from alpr.coco import coco_document
 from alpr.fsutil import join, open_fs
 from alpr.labelme import load_image_bytes, read_labelme_folder
 from alpr.metrics import coco_from_dict
-from alpr.metrics.plate_rate import (MISS_CAUSES, metrics_of, miss_cause, photo_size_bucket, plate_outcomes,
-                                     plate_width_bucket)
+from alpr.metrics.plate_rate import (
+    MISS_CAUSES,
+    metrics_of,
+    miss_cause,
+    photo_size_bucket,
+    plate_outcomes,
+    plate_width_bucket,
+)
 from alpr.postprocess import ReadOptions
 
 TILTS = (0, 3, 10, 20)  # degrees: bucket edges
@@ -39,7 +45,7 @@ TILE = (320, 170)  # gallery tile (width, height)
 
 def tilt_of(points: list[tuple[float, float]]) -> float:
     """The board's tilt in degrees (0-45): the angle of its minimum-area rectangle."""
-    (_, _), (w, h), angle = cv2.minAreaRect(np.asarray(points, np.float32))
+    *_, angle = cv2.minAreaRect(np.asarray(points, np.float32))
     angle = angle % 90
     return float(min(angle, 90 - angle))
 

@@ -31,8 +31,8 @@ from pathlib import Path
 from alpr.deployment.local import SELDON_DIR, free_ports
 from alpr.synth import SynthOptions, generate_dataset
 
-PHOTOS = SynthOptions(image_sizes=[(1280, 720), (640, 480)], plates_per_image=(1, 2), regular_width=(110, 200),
-                      max_rotation_deg=6.0, closeup_fraction=0.0, portrait_fraction=0.0)
+PHOTOS = SynthOptions.classic(image_sizes=[(1280, 720), (640, 480)], plates_per_image=(1, 2), regular_width=(110, 200),
+                              max_rotation_deg=6.0, closeup_fraction=0.0, portrait_fraction=0.0)
 
 
 def podman(*args: str) -> str:

@@ -185,8 +185,9 @@ def test_batch_predictions_and_prelabels_run_unchanged_on_the_kubeflow_stack(clu
 
     _, kfp, env, *_ = cluster
     generate_dataset(str(tmp_path), n=2, seed=6502, progress=False,
-                     options=SynthOptions(image_sizes=[(1280, 720)], plates_per_image=(1, 2), regular_width=(110, 200),
-                                          max_rotation_deg=6.0, closeup_fraction=0.0, portrait_fraction=0.0))
+                     options=SynthOptions.classic(image_sizes=[(1280, 720)], plates_per_image=(1, 2),
+                                                  regular_width=(110, 200), max_rotation_deg=6.0, closeup_fraction=0.0,
+                                                  portrait_fraction=0.0))
     fs, _ = open_fs("gs://alpr")
     for photo in sorted(tmp_path.glob("*.jpg")):
         fs.pipe_file(f"alpr/kfp-batch/{photo.name}", photo.read_bytes())

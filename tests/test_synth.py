@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -210,7 +211,7 @@ def test_close_plates_sit_a_few_pixels_apart(tmp_path: Path) -> None:
     gaps = []
     for doc in _load(tmp_path).values():
         boxes = [np.array(s["points"]) for s in doc["shapes"] if s["label"].endswith("_board")]
-        for a, b in zip(boxes, boxes[1:]):
+        for a, b in itertools.pairwise(boxes):
             dx = max(b[:, 0].min() - a[:, 0].max(), a[:, 0].min() - b[:, 0].max())
             dy = max(b[:, 1].min() - a[:, 1].max(), a[:, 1].min() - b[:, 1].max())
             gaps.append(max(dx, dy))

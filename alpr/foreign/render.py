@@ -161,7 +161,7 @@ def _advances(font: ImageFont.FreeTypeFont, text: str, tracking: float, space_fa
 def _font_for_cap_height(name: str, cap_h: float) -> ImageFont.FreeTypeFont:
     """The font size whose digits' ink is ``cap_h`` pixels high."""
     probe = ImageFont.truetype(str(TRUETYPE_ROOT / name), 100)
-    x1, y1, x2, y2 = probe.getbbox("0", anchor="ls")
+    _, y1, _, y2 = probe.getbbox("0", anchor="ls")
     return ImageFont.truetype(str(TRUETYPE_ROOT / name), max(4, round(100 * cap_h / (y2 - y1))))
 
 

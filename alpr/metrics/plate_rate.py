@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 
 from pycocotools.coco import COCO
 
-from alpr.classes import PART_CLASSES, category_id
 from alpr.boxes import box_overlaps
+from alpr.classes import PART_CLASSES, category_id
 from alpr.postprocess import PlateReading
 
 PLATE_CHARS = 7

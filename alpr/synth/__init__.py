@@ -1,6 +1,6 @@
 """Deterministic generator of labelme-annotated licence-plate images."""
 
-from alpr.synth.options import SynthOptions
 from alpr.synth.generate import GenerationSummary, generate_dataset
+from alpr.synth.options import SynthOptions
 
 __all__ = ["SynthOptions", "GenerationSummary", "generate_dataset"]

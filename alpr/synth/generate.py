@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from multiprocessing import get_context
+from typing import Any
 
 import cv2
 import numpy as np

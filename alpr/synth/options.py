@@ -78,7 +78,7 @@ class SynthOptions(BaseModel):
         """The first generator's plain look: four Hershey faces, flat known colours, no
         occluders, lighting or photo backgrounds; ``changes`` override any field."""
         plain = dict(
-            fonts=list(CLASSIC_FONTS), stroke_weight=(0.65, 1.25), slant_probability=0.0, sub_row_scale=(1.0, 1.0),
+            max_rotation_deg=12.0, max_perspective=0.06, fonts=list(CLASSIC_FONTS), stroke_weight=(0.65, 1.25), slant_probability=0.0, sub_row_scale=(1.0, 1.0),
             glyph_spacing=(0.125, 0.29), fixed_pitch_probability=1.0, border_styles=["none", "thin"],
             random_colour_probability=0.0, board_texture_probability=0.0, decoration_probability=0.0,
             photo_background_probability=0.0, close_plates_probability=0.0, occluder_probability=0.0,

@@ -177,7 +177,7 @@ def _lay_out_row(groups: list[list[str]], row_h: int, gap: float, group_gap: flo
 
 def _ink(ink_mask: np.ndarray, mask: np.ndarray, x: float, y: float) -> Box:
     """Lay one glyph's ink at (x, y); the box of its own pixels."""
-    x0, y0 = int(round(x)), int(round(y))
+    x0, y0 = round(x), round(y)
     gh, gw = mask.shape
     region = ink_mask[y0:y0 + gh, x0:x0 + gw]
     np.maximum(region, mask[:region.shape[0], :region.shape[1]] / 255.0, out=region)
@@ -187,7 +187,7 @@ def _ink(ink_mask: np.ndarray, mask: np.ndarray, x: float, y: float) -> Box:
 
 def _decorate(ink_mask: np.ndarray, separator, margin_y: float, rng: np.random.Generator) -> None:
     """A dash between groups and two screws in the top margin: ink that is no glyph."""
-    h, w = ink_mask.shape
+    w = ink_mask.shape[1]
     if separator is not None:
         x1, x2, yc, row_h = separator
         length, thick = (x2 - x1) * rng.uniform(0.3, 0.55), max(2, int(row_h * 0.08))
