@@ -72,9 +72,11 @@ def resolve_font(name: str) -> str:
 def glyph_mask(font: str, ch: str, height: int, weight: float = 1.0, slant: float = 0.0) -> np.ndarray:
     """The ink of one character, ``height`` px high, cut to its own pixels (uint8, 0-255).
 
-    ``weight``: stroke weight relative to the face's own (1.0); ``slant``: horizontal shear
-    (x shifts by ``slant`` x the distance above the baseline), 0 for upright."""
-    mask = _upright_mask(font, ch, height, round(weight, 2))
+    ``weight``: stroke weight relative to the face's own (1.0; drawn in steps of 0.1);
+    ``slant``: horizontal shear (x shifts by ``slant`` x the distance above the baseline)."""
+    raw = _raw_mask(font, ch, round(weight, 1))
+    h, w = raw.shape
+    mask = cv2.resize(raw, (max(1, round(w * height / h)), height), interpolation=cv2.INTER_AREA)
     if slant:
         h, w = mask.shape
         shift = abs(slant) * h
@@ -83,17 +85,13 @@ def glyph_mask(font: str, ch: str, height: int, weight: float = 1.0, slant: floa
     return mask
 
 
-@lru_cache(maxsize=4096)
-def _upright_mask(font: str, ch: str, height: int, weight: float) -> np.ndarray:
+@lru_cache(maxsize=8192)
+def _raw_mask(font: str, ch: str, weight: float) -> np.ndarray:
+    """The glyph drawn large (~100 px) once per face, character and weight step."""
     kind, _, spec = font.partition(":")
-    if kind == "hershey":
-        raw = _hershey(HERSHEY_FACES[spec], ch, weight)
-    else:
-        raw = _truetype(str(TRUETYPE_ROOT / spec), ch, weight)
-    h, w = raw.shape
-    out = cv2.resize(raw, (max(1, round(w * height / h)), height), interpolation=cv2.INTER_AREA)
-    out.setflags(write=False)  # cached: shared by every caller
-    return out
+    raw = _hershey(HERSHEY_FACES[spec], ch, weight) if kind == "hershey" else _truetype(str(TRUETYPE_ROOT / spec), ch, weight)
+    raw.setflags(write=False)  # cached: shared by every caller
+    return raw
 
 
 def _hershey(face: int, ch: str, weight: float) -> np.ndarray:
