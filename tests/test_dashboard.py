@@ -40,7 +40,7 @@ def test_dashboard_shows_runs_and_their_evaluation_gallery_without_onboarding(br
                 "from pipelines import training_pipeline\n"
                 "run = training_pipeline.with_options(enable_cache=False)(\n"
                 f"    data={{'synth_images': 8, 'synth_seed': 4, 'catalog_url': 'sqlite:///{tmp_path / 'c.db'}',\n"
-                "          'split': {'train': 0.5, 'val': 0.1, 'test': 0.4}},\n"
+                "          'split': {'train': 0.5, 'val': 0.2, 'test': 0.3}},\n"
                 "    train_params=TrainParams(max_iters=2, batch_size=1, image_size=(320, 240), embed_dims=16,\n"
                 "                             warmup_iters=1),\n"
                 "    foreign_test={'enabled': False})\n"

@@ -212,7 +212,7 @@ def _tuned_training_run(tmp_path: Path, tuning: TuneConfig, max_iters: int):
     ensure_stack("local")
     base = TrainParams(max_iters=max_iters, batch_size=1, warmup_iters=1, image_size=(320, 240), embed_dims=16)
     run = training_pipeline.with_options(enable_cache=False)(
-        data={"synth_images": 10, "synth_seed": 6, "catalog_url": f"sqlite:///{tmp_path / 'c.db'}",
+        data={"synth_images": 10, "synth_seed": 3, "catalog_url": f"sqlite:///{tmp_path / 'c.db'}",
               "split": {"train": 0.6, "val": 0.2, "test": 0.2}},
         train_params=base, tuning=tuning, foreign_test={"enabled": False},
     )
