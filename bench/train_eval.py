@@ -33,12 +33,13 @@ REFERENCE_SYSTEM_EIR = (28, 62)  # the ALPR system this project rebuilds, as rep
 DEFAULT_SYNTH = PROJECT_ROOT / "configs" / "training.yaml"
 
 
-def synth_options(path: Path) -> SynthOptions:
-    """Generator options from a YAML file of SynthOptions, or a pipeline config's ``data.synth_options``."""
+def synth_options(path: Path, **changes) -> SynthOptions:
+    """Generator options from a YAML file of SynthOptions, or a pipeline config's
+    ``data.synth_options``; ``changes`` override fields of it."""
     doc = load_yaml(str(path))
     if "parameters" in doc:
         doc = (doc["parameters"].get("data") or {}).get("synth_options") or {}
-    return SynthOptions.model_validate(doc)
+    return SynthOptions.model_validate({**doc, **changes})
 
 
 def build(folder: Path, n: int, seed: int, spec: SplitSpec, options: SynthOptions) -> Path:

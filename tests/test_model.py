@@ -120,7 +120,8 @@ def test_model_configs_mean_what_they_say(tmp_path: Path) -> None:
     from alpr.model.training_config import build_config
 
     _, full = build_config(TrainParams(model="full"), str(tmp_path), str(tmp_path))
-    assert full.batch_size == 8 and full.image_size == (640, 480) and full.embed_dims == 96
+    assert (full.batch_size, full.image_size, full.train_crop) == (8, (384, 288), (240, 192))
+    assert (full.embed_dims, full.depths) == (96, [2, 2, 6, 2])
     cfg, default = build_config(TrainParams(), str(tmp_path), str(tmp_path))
     assert (default.image_size, default.train_crop, default.lr) == ((384, 288), (240, 192), 2e-3)
     assert (default.max_iters, default.warmup_iters, default.batch_size) == (4800, 100, 2)
@@ -194,6 +195,11 @@ def test_detector_takes_its_threshold_from_the_model_and_test_levers_apply(train
     assert cfg.rpn.nms_pre == 77
     extractors = (detector.model.roi_head.bbox_roi_extractor, detector.model.roi_head.mask_roi_extractor)
     assert {layer.sampling_ratio for e in extractors for layer in e.roi_layers} == {2}
+    assert {layer.use_torchvision for e in extractors for layer in e.roi_layers} == {True}  # the faster kernels
+    detector.configure_test(roi_align="mmcv")
+    assert {layer.use_torchvision for e in extractors for layer in e.roi_layers} == {False}
+    with pytest.raises(ValueError, match="roi_align='fast'"):
+        detector.configure_test(roi_align="fast")
     assert len(detector.detect(image)) > 0
 
 

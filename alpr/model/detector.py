@@ -149,6 +149,9 @@ class Detector:
         #: far from the reading scale score lower, so weaker ones count (recall first)
         self.read_options = ReadOptions(board_threshold=0.2)
         self._pipeline: Callable[[dict], dict] | None = None
+        # checkpoints trained before the model configs chose torchvision's RoIAlign kernels:
+        # the same detections, ~15 % faster per photo on 2 cores (bench/roi_align.py)
+        self.configure_test(roi_align="torchvision")
 
     def configure_test(
         self,
@@ -159,10 +162,12 @@ class Detector:
         size: tuple[int, int] | None = None,
         rpn_nms_pre: int | None = None,
         roi_sampling_ratio: int | None = None,
+        roi_align: str | None = None,
     ) -> None:
         """Change the test-time levers (benchmarks measure each): score threshold, proposals
         kept after the RPN, detections kept, the (width, height) scenes are resized to, the
-        RPN's candidates per level before its NMS, RoIAlign's points per bin (0: adaptive).
+        RPN's candidates per level before its NMS, RoIAlign's points per bin (0: adaptive) and
+        its kernels ("mmcv" or "torchvision": the same arithmetic, other code).
         ``size`` is the size the finding view fits into (``PlateScale.find_scale``)."""
         test_cfg = self.model.test_cfg
         if score_threshold is not None:
@@ -172,11 +177,15 @@ class Detector:
             test_cfg.rpn.nms_pre = max(rpn_proposals * 3, test_cfg.rpn.nms_pre)
         if rpn_nms_pre is not None:
             test_cfg.rpn.nms_pre = rpn_nms_pre
-        if roi_sampling_ratio is not None:
-            roi_head = self.model.roi_head
-            extractors = [roi_head.bbox_roi_extractor] + ([roi_head.mask_roi_extractor] if roi_head.with_mask else [])
-            for layer in (layer for extractor in extractors for layer in extractor.roi_layers):
+        if roi_align not in (None, "mmcv", "torchvision"):
+            raise ValueError(f"roi_align={roi_align!r}: expected 'mmcv' or 'torchvision'")
+        roi_head = self.model.roi_head
+        extractors = [roi_head.bbox_roi_extractor] + ([roi_head.mask_roi_extractor] if roi_head.with_mask else [])
+        for layer in (layer for extractor in extractors for layer in extractor.roi_layers):
+            if roi_sampling_ratio is not None:
                 layer.sampling_ratio = roi_sampling_ratio
+            if roi_align is not None:
+                layer.use_torchvision = roi_align == "torchvision"
         if max_detections is not None:
             test_cfg.rcnn.max_per_img = max_detections
         if size is not None:

@@ -25,6 +25,8 @@ class TrainResult:
     val_metrics: dict[str, float]
     wall_time_s: float
     peak_rss_mb: float
+    iterations: int  # detector iterations run (fewer than params.max_iters when a time budget stopped it)
+    detector_train_s: float  # the detector's share of wall_time_s (runner start-up included)
 
 
 def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> TrainResult:
@@ -47,6 +49,7 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
     started = time.perf_counter()
     runner = Runner.from_cfg(cfg)
     runner.train()
+    detector_s = time.perf_counter() - started
     val_metrics: dict[str, float] = {}
     if validate:
         val_metrics = {k: float(v) for k, v in runner.val_loop.run().items()}
@@ -61,7 +64,8 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
             state_dict=state,
             config_text=cfg.pretty_text,
             params=params.model_dump(),
-            metrics={"val": val_metrics, "train_wall_time_s": wall},
+            metrics={"val": val_metrics, "train_wall_time_s": wall, "detector_train_s": detector_s,
+                     "train_iterations": runner.iter},
             versions=library_versions(),
             glyphs=glyphs,
         ),
@@ -69,5 +73,5 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
     )
     tb = next(work_dir.rglob("vis_data"), None)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    log.info("trained %d iterations in %.0f s (peak RSS %.0f MB); checkpoint %s", params.max_iters, wall, peak, checkpoint)
-    return TrainResult(checkpoint, params, tb, val_metrics, wall, peak)
+    log.info("trained %d iterations in %.0f s (peak RSS %.0f MB); checkpoint %s", runner.iter, wall, peak, checkpoint)
+    return TrainResult(checkpoint, params, tb, val_metrics, wall, peak, runner.iter, detector_s)

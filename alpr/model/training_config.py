@@ -34,6 +34,9 @@ class TrainParams(BaseModel):
     seed: int = 0
     validate_at_end: bool = True
     log_interval: int = Field(10, ge=1)
+    #: stop training after this many seconds, whatever ``max_iters`` says (a machine lent for
+    #: minutes); None: run every iteration
+    time_budget_s: float | None = Field(None, gt=0)
     #: the second-look glyph classifier trained after the detector (alpr/model/glyph_classifier.py)
     glyphs: GlyphParams = GlyphParams()
 
@@ -123,6 +126,8 @@ def build_config(params: TrainParams, data_root: str, work_dir: str):
     cfg.default_hooks.checkpoint = dict(type="CheckpointHook", interval=params.max_iters, by_epoch=False,
                                         save_last=True, max_keep_ckpts=1, save_optimizer=False)
     cfg.default_hooks.logger = dict(type="LoggerHook", interval=params.log_interval)
+    if params.time_budget_s is not None:
+        cfg.custom_hooks = [*cfg.get("custom_hooks", []), dict(type="TimeBudgetHook", seconds=params.time_budget_s)]
     cfg.randomness = dict(seed=params.seed, deterministic=True)
     cfg.work_dir = work_dir
     return cfg, params

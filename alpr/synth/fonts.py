@@ -69,6 +69,18 @@ def resolve_font(name: str) -> str:
     raise ValueError(f"font {name!r}: expected 'hershey:FACE' or 'ttf:FOLDER/FILE.ttf'")
 
 
+def installed(fonts: tuple[str, ...] | list[str]) -> list[str]:
+    """The ``fonts`` this machine can draw (their files exist; Hershey faces always do), in order:
+    a machine without Debian's font packages (a lent GPU machine) trains on what it has."""
+    usable = []
+    for font in fonts:
+        try:
+            usable.append(resolve_font(font))
+        except ValueError:
+            continue
+    return usable
+
+
 def glyph_mask(font: str, ch: str, height: int, weight: float = 1.0, slant: float = 0.0) -> np.ndarray:
     """The ink of one character, ``height`` px high, cut to its own pixels (uint8, 0-255).
 
