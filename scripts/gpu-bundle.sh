@@ -12,6 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/.gpu"
 CACHE="${ALPR_CACHE:-$HOME/.cache/alpr}"
 PIP=("$ROOT/.venv/bin/python" -m pip)
+quiet() { "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }; }
 # what the GPU image lacks of bench.gpu_check's imports (the image's own list: docs/gpu.md)
 MISSING=(mmengine mmdet addict yapf platformdirs termcolor pycocotools shapely terminaltables
          pydantic pydantic-core annotated-types typing-inspection)
@@ -29,13 +30,16 @@ pin() {  # the requirement line of one package in requirements.txt (names compar
 
 rm -rf "$OUT" && mkdir -p "$OUT/wheels" "$OUT/fonts"
 for pkg in "${MISSING[@]}"; do
-  "${PIP[@]}" download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+  quiet "${PIP[@]}" download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
     "${PLATFORMS[@]}" -d "$OUT/wheels" "$(pin "$pkg")"
 done
-# mmcv's Python part alone: its compiled ops would need this machine's torch and CUDA to match
-mmcv="$(pin mmcv)"
-(cd "$(mktemp -d)" && MMCV_WITH_OPS=0 "$CACHE/mmcv-build-venv/bin/pip" wheel -q --no-deps --no-build-isolation \
-  "$mmcv" -w "$OUT/wheels")
+# mmcv's Python part alone ("mmcv-lite"): its compiled ops would need that machine's torch and
+# CUDA; no pip cache, which holds this machine's build with the ops
+src="$(mktemp -d)"
+quiet "$CACHE/mmcv-build-venv/bin/pip" download -q --no-deps --no-binary :all: "$(pin mmcv)" -d "$src"
+(cd "$src" && MMCV_WITH_OPS=0 quiet "$CACHE/mmcv-build-venv/bin/pip" wheel -q --no-deps --no-cache-dir \
+  --no-build-isolation "$src"/mmcv-*.tar.gz -w "$OUT/wheels")
+if unzip -l "$OUT"/wheels/mmcv*.whl | grep -q '\.so'; then echo "gpu-bundle: the mmcv wheel holds compiled ops" >&2; exit 1; fi
 # the training fonts (alpr/synth/fonts.py), as Debian installs them
 "$ROOT/.venv/bin/python" - "$OUT/fonts" <<'PY'
 import shutil, sys
