@@ -80,7 +80,8 @@ def plate_attributes(item, doc: dict) -> dict[int, dict]:
     return out
 
 
-def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24) -> dict:
+def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24,
+            extra_find_scales: tuple[float, ...] | None = None) -> dict:
     from alpr.model.detector import Detector, read_detected_plates
 
     annotations, validation = read_labelme_folder(folder, progress=False)
@@ -88,6 +89,7 @@ def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24) -> dict:
     gt = coco_from_dict(coco_document(items, {i.json_file: i.image_file for i in items}))
     fs, root = open_fs(folder)
     detector = Detector(checkpoint, mask_classes=list(BOARD_CLASSES))  # as serving runs it
+    detector.configure_test(extra_find_scales=extra_find_scales)
     everything, readings, attributes, item_of = {}, {}, {}, {}
     for image_id, item in enumerate(items, start=1):
         pixels = cv2.imdecode(np.frombuffer(load_image_bytes(folder, item), np.uint8), cv2.IMREAD_COLOR)
@@ -169,8 +171,11 @@ def main() -> None:
     p.add_argument("labelme", help="labelme folder (local path or fsspec URL)")
     p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "alpr-failures")
     p.add_argument("--worst", type=int, default=24, help="gallery size")
+    p.add_argument("--extra-find-scales", type=float, nargs="*",
+                   help="coarser finding views (multiples of the finding scale; default: the model's)")
     args = p.parse_args()
-    print(json.dumps(analyse(str(Path(args.checkpoint).resolve()), args.labelme, args.out, args.worst), indent=1))
+    extra = tuple(args.extra_find_scales) if args.extra_find_scales is not None else None
+    print(json.dumps(analyse(str(Path(args.checkpoint).resolve()), args.labelme, args.out, args.worst, extra), indent=1))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import numpy as np
 
 from alpr.coco import SplitSpec
 from alpr.model import torchvision_ops
-from alpr.synth.fonts import TRAINING_FONTS, installed
 from bench.train_eval import DEFAULT_SYNTH, build, synth_options
 
 #: what a 640x480 reading should take on a GPU
@@ -61,8 +60,7 @@ def main() -> None:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise SystemExit(f"--device {args.device}: torch {torch.__version__} sees no CUDA device")
     out = Path(args.out)
-    fonts = installed(TRAINING_FONTS)
-    options = synth_options(DEFAULT_SYNTH, fonts=fonts)
+    options = synth_options(DEFAULT_SYNTH, installed_fonts_only=True)
     started = time.perf_counter()
     train_set = build(out / f"train-{args.train_images}", args.train_images, 101,
                       SplitSpec(train=0.95, val=0.05, test=0.0), options)
@@ -75,15 +73,15 @@ def main() -> None:
     result = train_detector(params, train_set, out / f"run-{int(time.time())}")
     detector_s = result.detector_train_s
     accuracy = score(str(result.checkpoint), test_set, args.device)
-    latency = reading_latency(str(result.checkpoint), args.device, args.latency_runs)
+    latency = reading_latency(str(result.checkpoint), args.device, args.latency_runs, options)
     report = {
         "device": torch.cuda.get_device_name(0) if args.device.startswith("cuda") else "cpu",
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
         "mmcv_ops": ops,
         "model": args.model,
-        "fonts": len(fonts),
-        "fonts_missing": sorted(set(TRAINING_FONTS) - set(fonts)),
+        "look": options.look,
+        "fonts": options.fonts,
         "data": {"train_images": args.train_images, "test_images": args.test_images, "draw_s": round(data_s, 1)},
         "training": {
             "iterations": result.iterations, "iterations_asked": args.iters,
@@ -117,18 +115,19 @@ def score(checkpoint: str, test_set: Path, device: str) -> dict:
     return {k: v for k, v in report.model_dump().items() if k in keep}
 
 
-def reading_latency(checkpoint: str, device: str, runs: int) -> dict:
-    """What the model service does per request, timed: decode one 640x480 JPEG, detect with
-    board masks only (as serving configures the detector), read the plates."""
+def reading_latency(checkpoint: str, device: str, runs: int, options) -> dict:
+    """What the model service does per request, timed: decode one 640x480 JPEG (drawn with the
+    generator ``options``), detect with board masks only (as serving configures the detector),
+    read the plates."""
     from alpr.classes import BOARD_CLASSES
     from alpr.model.detector import Detector, read_detected_plates
     from alpr.serving import decode_image
-    from alpr.synth import SynthOptions
     from alpr.synth.generate import image_rng
     from alpr.synth.scene import render_scene
 
     detector = Detector(checkpoint, device=device, mask_classes=list(BOARD_CLASSES))
-    options = SynthOptions(image_sizes=[(640, 480)], fonts=installed(TRAINING_FONTS))
+    options = options.model_copy(update={"image_sizes": [(640, 480)], "image_size_weights": None,
+                                          "portrait_fraction": 0.0, "closeup_fraction": 0.0})
     photos = [cv2.imencode(".jpg", render_scene(image_rng(909, i), options).image)[1].tobytes() for i in range(10)]
     for photo in photos[:3]:  # warm-up: kernels, allocator, cudnn's algorithm choice
         read_detected_plates(detector.detect(decode_image(photo)))

@@ -1,11 +1,17 @@
-"""Benchmark: end-to-end REST latency through router -> model -> transformer (local deployment).
+"""Benchmark: end-to-end REST latency through router -> model -> transformer (local deployment),
+side by side with a native ALPR engine on the same photos.
 
     .venv/bin/python -m bench.serving_latency CHECKPOINT [--requests 60] [--workers 1 2]
+        [--reference-python .venv-reference/bin/python]
 
 For each worker count: deploys locally, sends 640x480 JPEGs one at a time (p50/p95/p99 and
-req/s), then from as many client threads as workers (req/s), reads the model workers' memory
-(RSS), and compares with bare in-process inference on the same images (the overhead of the
-Seldon wrappers, JSON, base64 and the router).
+req/s), then from as many client threads as workers (req/s), and reads the memory of each
+service (processes, RSS, PSS from ``/proc/PID/smaps_rollup``). With one worker, each photo is
+also read by the reference engine (``bench/reference_engine.py``: SimpleLPR in its own
+environment, made by ``scripts/reference-engine.sh``), request by request, so both run under
+the same load: its p50 and the ratio of ours to it. Bare in-process ``Detector.detect`` on the
+same photos gives the wrappers' overhead. The JSON has the same fields every run (null where
+something was not measured, with the reason), so machines can be compared.
 """
 
 from __future__ import annotations
@@ -13,17 +19,24 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
+import subprocess
+import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from alpr.deployment.local import LocalDeployer, free_ports
+from alpr.project import PROJECT_ROOT
 from alpr.synth import SynthOptions
 from alpr.synth.generate import image_rng
 from alpr.synth.scene import render_scene
+
+REFERENCE_PYTHON = PROJECT_ROOT / ".venv-reference" / "bin" / "python"
 
 
 def _post(url: str, body: bytes) -> float:
@@ -35,16 +48,49 @@ def _post(url: str, body: bytes) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+class ReferenceEngine:
+    """The reference engine's child process (``bench/reference_engine.py``): one JPEG path in,
+    its milliseconds and readings out."""
+
+    def __init__(self, python: Path):
+        self.process = subprocess.Popen([str(python), str(PROJECT_ROOT / "bench" / "reference_engine.py")],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.description = json.loads(self.process.stdout.readline())
+
+    def read(self, path: Path) -> dict:
+        self.process.stdin.write(f"{path}\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.write("\n")
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def _percentiles(times: list[float]) -> dict[str, float]:
+    return {f"p{q}_ms": round(float(np.percentile(times, q)), 1) for q in (50, 95, 99)}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint")
     p.add_argument("--requests", type=int, default=60)
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--reference-python", type=Path, default=REFERENCE_PYTHON,
+                   help="python of the reference engine's environment (default: %(default)s)")
     args = p.parse_args()
 
-    images = [render_scene(image_rng(707, i), SynthOptions()).image for i in range(10)]
-    bodies = [json.dumps({"binData": base64.b64encode(cv2.imencode(".jpg", im)[1].tobytes()).decode()}).encode()
-              for im in images]
+    import torch
+
+    images = [render_scene(image_rng(707, i), SynthOptions(image_sizes=[(640, 480)])).image for i in range(10)]
+    jpegs = [cv2.imencode(".jpg", im)[1].tobytes() for im in images]
+    bodies = [json.dumps({"binData": base64.b64encode(j).decode()}).encode() for j in jpegs]
+    folder = Path(tempfile.mkdtemp(prefix="alpr-latency-"))
+    paths = []
+    for i, jpeg in enumerate(jpegs):
+        paths.append(folder / f"photo{i}.jpg")
+        paths[-1].write_bytes(jpeg)
 
     from alpr.model.detector import Detector
 
@@ -57,32 +103,62 @@ def main() -> None:
         detector.detect(images[i % len(images)])
         bare.append((time.perf_counter() - started) * 1000)
     del detector
-    out = {"bare_model_p50_ms": round(float(np.percentile(bare, 50)), 1)}
+    out = {
+        "machine": {"cores": os.cpu_count(), "torch_threads": torch.get_num_threads()},
+        "photos": "10 generated 640x480 JPEGs (seed 707), each sent in turn",
+        "requests": args.requests,
+        "bare_model_p50_ms": round(float(np.percentile(bare, 50)), 1),
+        "reference": None,
+        "served_p50_vs_reference": None,
+        "workers": {},
+    }
+    reference = None
+    if args.reference_python.exists():
+        reference = ReferenceEngine(args.reference_python)
+    else:
+        out["reference"] = {"engine": None, "why": f"{args.reference_python} not found: run scripts/reference-engine.sh"}
 
     deployer = LocalDeployer()
-    for workers in args.workers:
-        name = f"bench-{workers}w"
-        record = deployer.deploy(name, args.checkpoint, port=free_ports(1)[0], workers=workers)
-        try:
-            for body in bodies[:3]:
-                _post(record.predict_url, body)
-            times = [_post(record.predict_url, bodies[i % len(bodies)]) for i in range(args.requests)]
-            started = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                list(pool.map(lambda i: _post(record.predict_url, bodies[i % len(bodies)]), range(args.requests)))
-            concurrent_rps = args.requests / (time.perf_counter() - started)
-            p50 = float(np.percentile(times, 50))
-            out[f"{workers}_workers"] = {
-                "p50_ms": round(p50, 1),
-                "p95_ms": round(float(np.percentile(times, 95)), 1),
-                "p99_ms": round(float(np.percentile(times, 99)), 1),
-                "sequential_req_per_s": round(1000 / float(np.mean(times)), 2),
-                f"req_per_s_with_{workers}_clients": round(concurrent_rps, 2),
-                "overhead_over_bare_p50_ms": round(p50 - out["bare_model_p50_ms"], 1),
-                "model_service_rss_mb": round(record.service("model").rss_mb(), 0),
-            }
-        finally:
-            deployer.stop(name)
+    try:
+        for workers in args.workers:
+            name = f"bench-{workers}w"
+            record = deployer.deploy(name, args.checkpoint, port=free_ports(1)[0], workers=workers)
+            try:
+                for body in bodies[:3]:
+                    _post(record.predict_url, body)
+                times, ref_times, ref_plates = [], [], 0
+                for i in range(args.requests):
+                    times.append(_post(record.predict_url, bodies[i % len(bodies)]))
+                    if reference is not None and workers == 1:  # interleaved: the same load for both
+                        answer = reference.read(paths[i % len(paths)])
+                        ref_times.append(answer["ms"])
+                        ref_plates += len(answer["plates"])
+                started = time.perf_counter()
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    list(pool.map(lambda i: _post(record.predict_url, bodies[i % len(bodies)]), range(args.requests)))
+                concurrent_rps = args.requests / (time.perf_counter() - started)
+                memory = {s.name: s.memory() for s in record.services}
+                result = {
+                    **_percentiles(times),
+                    "sequential_req_per_s": round(1000 / float(np.mean(times)), 2),
+                    "clients": workers,
+                    "concurrent_req_per_s": round(concurrent_rps, 2),
+                    "overhead_over_bare_p50_ms": round(float(np.percentile(times, 50)) - out["bare_model_p50_ms"], 1),
+                    "memory": memory,
+                    "deployment_pss_mb": round(sum(m["pss_mb"] for m in memory.values()), 1),
+                    "deployment_processes": sum(m["processes"] for m in memory.values()),
+                }
+                out["workers"][str(workers)] = result
+                if ref_times:
+                    out["reference"] = {"engine": reference.description["engine"],
+                                        "country": reference.description["country"], **_percentiles(ref_times),
+                                        "plates_read_per_photo": round(ref_plates / len(ref_times), 2)}
+                    out["served_p50_vs_reference"] = round(result["p50_ms"] / out["reference"]["p50_ms"], 2)
+            finally:
+                deployer.stop(name)
+    finally:
+        if reference is not None:
+            reference.close()
     print(json.dumps(out, indent=1))
 
 

@@ -26,6 +26,8 @@ from alpr.config_loader import load_yaml
 from alpr.labelme import read_labelme_folder
 from alpr.project import PROJECT_ROOT
 from alpr.synth import SynthOptions, generate_dataset
+from alpr.synth.fonts import TRAINING_FONTS, installed
+from alpr.synth.options import CLASSIC
 
 REFERENCE_SYSTEM_EIR = (28, 62)  # the ALPR system this project rebuilds, as reported
 
@@ -33,13 +35,17 @@ REFERENCE_SYSTEM_EIR = (28, 62)  # the ALPR system this project rebuilds, as rep
 DEFAULT_SYNTH = PROJECT_ROOT / "configs" / "training.yaml"
 
 
-def synth_options(path: Path, **changes) -> SynthOptions:
+def synth_options(path: Path, installed_fonts_only: bool = False) -> SynthOptions:
     """Generator options from a YAML file of SynthOptions, or a pipeline config's
-    ``data.synth_options``; ``changes`` override fields of it."""
+    ``data.synth_options``; with ``installed_fonts_only``, without the faces this machine lacks
+    (a lent GPU machine has no Debian font packages)."""
     doc = load_yaml(str(path))
     if "parameters" in doc:
         doc = (doc["parameters"].get("data") or {}).get("synth_options") or {}
-    return SynthOptions.model_validate({**doc, **changes})
+    if installed_fonts_only:
+        wanted = doc.get("fonts") or (CLASSIC["fonts"] if doc.get("look") == "classic" else TRAINING_FONTS)
+        doc = {**doc, "fonts": installed(wanted)}
+    return SynthOptions.model_validate(doc)
 
 
 def build(folder: Path, n: int, seed: int, spec: SplitSpec, options: SynthOptions) -> Path:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -341,3 +342,17 @@ def test_detector_finds_on_a_reduced_view_and_reads_crops_at_full_resolution(tra
     detector.detect(photo)
     assert len(seen) == 4
     assert [round(w / seen[1][1], 2) for _, w in seen[2:]] == [1.25, 0.8]
+
+
+def test_boards_are_also_looked_for_on_coarser_views(trained) -> None:
+    """``extra_find_scales``: after the finding view, a view at half its scale (boards too wide
+    for the finding view come back to a trained size there); crops follow as usual."""
+    from alpr.model.detector import Detector
+
+    detector = Detector(str(trained.checkpoint), second_look=False)
+    assert detector.plate_scale.extra_find_scales == ()
+    detector.configure_test(extra_find_scales=(0.5,))
+    seen, infer = [], detector.infer
+    detector.infer = lambda image: seen.append(image.shape[:2]) or infer(image)
+    detector.detect(np.zeros((480, 640, 3), np.uint8))
+    assert seen[:2] == [(240, 320), (120, 160)]  # the tiny model finds at 320x240

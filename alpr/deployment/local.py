@@ -85,6 +85,15 @@ class ServiceProcess:
             return 0.0
         return sum(int(stat[21]) for stat in _group_stats(self.pid)) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
+    def memory(self) -> dict[str, float]:
+        """The process group's process count, resident memory (RSS) and proportional memory
+        (PSS: each shared page split among the processes that map it, so services add up), MB."""
+        if not self._group_is_ours():
+            return {"processes": 0, "rss_mb": 0.0, "pss_mb": 0.0}
+        pids = [int(stat[-1]) for stat in _group_stats(self.pid, with_pid=True)]
+        return {"processes": len(pids), "rss_mb": round(self.rss_mb(), 1),
+                "pss_mb": round(sum(_pss_kb(pid) for pid in pids) / 1024, 1)}
+
     def _group_is_ours(self) -> bool:
         """A living process with the recorded id is ours only if it is the very process started
         (same boot, same start time). When the leader is gone its group may live on (gunicorn
@@ -388,10 +397,23 @@ def _boot_id() -> str:
     return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
 
 
-def _group_stats(pgid: int) -> list[list[str]]:
-    """``/proc/<pid>/stat`` fields (as ``_proc_stat``) of every process in group ``pgid``."""
-    stats = (_proc_stat(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit())
-    return [stat for stat in stats if stat is not None and stat[2] == str(pgid)]  # field 5: process group
+def _group_stats(pgid: int, with_pid: bool = False) -> list[list[str]]:
+    """``/proc/<pid>/stat`` fields (as ``_proc_stat``) of every process in group ``pgid``; with
+    ``with_pid``, each list ends with the process id."""
+    stats = ((_proc_stat(int(p.name)), p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
+    return [stat + [pid] if with_pid else stat
+            for stat, pid in stats if stat is not None and stat[2] == str(pgid)]  # field 5: process group
+
+
+def _pss_kb(pid: int) -> int:
+    """The process's proportional set size in kB (``/proc/<pid>/smaps_rollup``), 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def _proc_stat(pid: int) -> list[str] | None:

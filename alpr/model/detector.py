@@ -163,11 +163,13 @@ class Detector:
         rpn_nms_pre: int | None = None,
         roi_sampling_ratio: int | None = None,
         roi_align: str | None = None,
+        extra_find_scales: tuple[float, ...] | None = None,
     ) -> None:
         """Change the test-time levers (benchmarks measure each): score threshold, proposals
         kept after the RPN, detections kept, the (width, height) scenes are resized to, the
         RPN's candidates per level before its NMS, RoIAlign's points per bin (0: adaptive) and
-        its kernels ("mmcv" or "torchvision": the same arithmetic, other code).
+        its kernels ("mmcv" or "torchvision": the same arithmetic, other code), and the
+        coarser views boards are also looked for on (``PlateScale.extra_find_scales``).
         ``size`` is the size the finding view fits into (``PlateScale.find_scale``)."""
         test_cfg = self.model.test_cfg
         if score_threshold is not None:
@@ -190,6 +192,8 @@ class Detector:
             test_cfg.rcnn.max_per_img = max_detections
         if size is not None:
             self.input_size = (int(size[0]), int(size[1]))
+        if extra_find_scales is not None:
+            self.plate_scale = self.plate_scale.model_copy(update={"extra_find_scales": tuple(extra_find_scales)})
 
     def pipeline(self) -> Callable[[dict], dict]:
         """The test pipeline for in-memory images that are already at the scale to run at
@@ -214,9 +218,14 @@ class Detector:
         (and, when that reads no valid text, at the ``retry_scales`` of that width), and those
         detections replace the view's around it."""
         height, width = image.shape[:2]
-        view, scale = _resized(image, self.plate_scale.find_scale((width, height), self.input_size))
+        find_scale = self.plate_scale.find_scale((width, height), self.input_size)
+        view, scale = _resized(image, find_scale)
         found = self.infer(view)
         boards = [Detection(o.label, o.score, _scaled(o.bbox, scale)) for o in found if o.label in BOARD_CLASSES]
+        for extra in self.plate_scale.extra_find_scales:
+            coarse, coarse_scale = _resized(image, find_scale * extra)
+            boards += [Detection(o.label, o.score, _scaled(o.bbox, coarse_scale)) for o in self.infer(coarse)
+                       if o.label in BOARD_CLASSES]
         crops = self._crops(boards, (width, height))
         # only what no crop replaces is worth mapping (masks included) to the photo's pixels
         objects = self._looked_at(image, [o.mapped(scale, (0.0, 0.0), (width, height)) for o in found

@@ -35,6 +35,10 @@ class PlateScale(BaseModel):
     #: width, in turn, until one reads (a glyph the model misses at one scale it often finds at
     #: another); empty: read once
     retry_scales: tuple[float, ...] = (1.25, 0.8)
+    #: boards are also looked for on views at these multiples of the finding scale: a board
+    #: filling a third of a photo is far wider in the finding view than training's boards
+    #: there, and a coarser view brings it back in range (its boards only lead to crops)
+    extra_find_scales: tuple[float, ...] = ()
 
     def find_scale(self, photo_size: tuple[int, int], fit_size: tuple[int, int]) -> float:
         """Scale of the finding view of a (width, height) photo for a model fed ``fit_size``

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import resource
 import time
@@ -43,6 +44,10 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
     cfg.visualizer.name = f"visualizer-{run_id}"
     cfg.default_hooks.checkpoint = None  # our own checkpoint below; none of mmengine's pickles
     validate = params.validate_at_end
+    if not validate and not _has_images(dataset_dir, "val"):
+        # mmengine builds the validation loop (and its dataset) even when it never runs, and an
+        # empty dataset fails there: a run that does not validate needs no val split
+        cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     # validate once, explicitly, after training (mmengine's loop would also validate at its last
     # iteration whatever the interval: val_begin past the end stops that)
     cfg.train_cfg.val_interval = cfg.train_cfg.val_begin = params.max_iters + 1
@@ -75,3 +80,8 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     log.info("trained %d iterations in %.0f s (peak RSS %.0f MB); checkpoint %s", runner.iter, wall, peak, checkpoint)
     return TrainResult(checkpoint, params, tb, val_metrics, wall, peak, runner.iter, detector_s)
+
+
+def _has_images(dataset_dir: Path, split: str) -> bool:
+    path = Path(dataset_dir) / "annotations" / f"{split}.json"
+    return path.exists() and bool(json.loads(path.read_text()).get("images"))

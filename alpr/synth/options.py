@@ -11,6 +11,18 @@ from alpr.synth.fonts import CLASSIC_FONTS, TRAINING_FONTS, resolve_font
 BorderStyle = Literal["none", "thin", "thick", "rounded"]
 
 
+#: the first generator's plain look: four Hershey faces, flat known colours, no occluders,
+#: lighting or photo backgrounds (what ``look: classic`` starts from)
+CLASSIC: dict = dict(
+    max_rotation_deg=12.0, max_perspective=0.06, fonts=list(CLASSIC_FONTS), stroke_weight=(0.65, 1.25),
+    slant_probability=0.0, sub_row_scale=(1.0, 1.0), glyph_spacing=(0.125, 0.29), fixed_pitch_probability=1.0,
+    border_styles=["none", "thin"], random_colour_probability=0.0, board_texture_probability=0.0,
+    decoration_probability=0.0, photo_background_probability=0.0, close_plates_probability=0.0,
+    occluder_probability=0.0, shadow_probability=0.0, glare_probability=0.0, low_contrast_probability=0.0,
+    motion_blur_probability=0.0,
+)
+
+
 class SynthOptions(BaseModel):
     """What the generator draws; every range is inclusive and sampled per image or plate, every
     probability per plate (or per photo, where it says so). The defaults draw the variety the
@@ -73,18 +85,21 @@ class SynthOptions(BaseModel):
     #: per photo: blur along a line (a moving car), besides ``blur_probability``'s focus blur
     motion_blur_probability: float = Field(0.1, ge=0.0, le=1.0)
 
+    #: what the fields start from: "varied" (the defaults above) or "classic" (the first
+    #: generator's plain look, ``CLASSIC``); fields given explicitly override either
+    look: Literal["varied", "classic"] = "varied"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _start_from_look(cls, data):
+        if isinstance(data, dict) and data.get("look") == "classic":
+            return {**CLASSIC, **data}
+        return data
+
     @classmethod
     def classic(cls, **changes) -> "SynthOptions":
-        """The first generator's plain look: four Hershey faces, flat known colours, no
-        occluders, lighting or photo backgrounds; ``changes`` override any field."""
-        plain = dict(
-            max_rotation_deg=12.0, max_perspective=0.06, fonts=list(CLASSIC_FONTS), stroke_weight=(0.65, 1.25), slant_probability=0.0, sub_row_scale=(1.0, 1.0),
-            glyph_spacing=(0.125, 0.29), fixed_pitch_probability=1.0, border_styles=["none", "thin"],
-            random_colour_probability=0.0, board_texture_probability=0.0, decoration_probability=0.0,
-            photo_background_probability=0.0, close_plates_probability=0.0, occluder_probability=0.0,
-            shadow_probability=0.0, glare_probability=0.0, low_contrast_probability=0.0, motion_blur_probability=0.0,
-        )
-        return cls(**{**plain, **changes})
+        """The first generator's plain look (``CLASSIC``); ``changes`` override any field."""
+        return cls(look="classic", **changes)
 
     @field_validator("fonts")
     @classmethod
