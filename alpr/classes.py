@@ -6,6 +6,7 @@ the dataset contract (documented in README) and must never change.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 DIGITS: tuple[str, ...] = tuple("0123456789")
@@ -18,6 +19,9 @@ GLYPHS: tuple[str, ...] = DIGITS + LETTERS
 CLASS_NAMES: tuple[str, ...] = GLYPHS + REGULAR_PARTS + LONG_PARTS
 GLYPH_CLASSES: frozenset[str] = frozenset(GLYPHS)
 BOARD_CLASSES: dict[str, str] = {"r_board": "regular", "l_board": "long"}
+
+#: what a plate reads, lower case: region "NN", vehicle-type letter, serial "NNNN"
+PLATE_TEXT = re.compile(r"[0-9]{2}[a-e][0-9]{4}")
 
 PlateShape = Literal["regular", "long"]
 PLATE_SHAPES: tuple[PlateShape, ...] = ("regular", "long")

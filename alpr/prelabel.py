@@ -22,7 +22,8 @@ def prelabel_document(readings: Sequence[PlateReading], detections: Sequence[Det
     """The labelme file of one photo: per valid reading (one ``group_id`` each) its board (the
     detected board's outline where one matches, else the reading's box) with the reading in its
     description ("regular:51A1234", as annotated sets have it), its sub- and main-number areas
-    and its seven glyphs, each labelled with the class read there."""
+    and its seven glyphs, each labelled with the class read there (when the reading has glyph
+    boxes: the plate reader reads a board without them)."""
     shapes = []
     for group, reading in enumerate((r for r in readings if r.valid), start=1):
         names = PART_CLASSES[reading.shape]
@@ -30,6 +31,8 @@ def prelabel_document(readings: Sequence[PlateReading], detections: Sequence[Det
         shapes.append(polygon_shape(names["board"], _clipped(board, width, height), group,
                                     f"{reading.shape}:{reading.text}"))
         glyphs = reading.glyphs
+        if len(glyphs) != 7:  # read by the plate reader alone: no glyph boxes to offer
+            continue
         pad = AREA_PADDING * sum(g.bbox[3] - g.bbox[1] for g in glyphs) / len(glyphs)
         for key, part in (("sub", glyphs[:3]), ("main", glyphs[3:])):
             x1, y1, x2, y2 = union_box(g.bbox for g in part)

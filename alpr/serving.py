@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
+from alpr.classes import PLATE_TEXT
 from alpr.limits import DEFAULT_MAX_PIXELS, max_image_bytes
 from alpr.postprocess import Detection, ReadOptions, read_plates
 
@@ -89,14 +90,24 @@ def detections_response(objects: list[DetectedObject], image: np.ndarray, model:
     detections = []
     for obj in objects:
         outline = obj.outline()
-        detections.append({
+        detection = {
             "label": obj.label,
             "score": round(obj.score, 4),
             "bbox": [round(v, 1) for v in obj.bbox],
             "polygon": [[round(x, 1), round(y, 1)] for x, y in outline] if outline else None,
-        })
+        }
+        if obj.text:
+            detection.update(text=obj.text, text_score=round(obj.text_score, 4))
+        detections.append(detection)
     h, w = image.shape[:2]
     return {"detections": detections, "image": {"width": w, "height": h}, "model": model}
+
+
+def _plate_text(text: Any) -> str:
+    """A detection's plate text, checked: the transformer trusts no field it reads."""
+    if text and not (isinstance(text, str) and PLATE_TEXT.fullmatch(text)):
+        raise ValueError(f"text {text!r} is no plate text (NN L NNNN)")
+    return text or ""
 
 
 def plates_response(model_output: Any, options: ReadOptions = ReadOptions()) -> dict:
@@ -108,7 +119,8 @@ def plates_response(model_output: Any, options: ReadOptions = ReadOptions()) -> 
     try:
         dets = [
             Detection(d["label"], float(d["score"]), tuple(float(v) for v in d["bbox"]),
-                      tuple(tuple(p) for p in d["polygon"]) if d.get("polygon") else None)
+                      tuple(tuple(p) for p in d["polygon"]) if d.get("polygon") else None,
+                      _plate_text(d.get("text", "")), float(d.get("text_score", 0.0)))
             for d in model_output["detections"]
         ]
     except (KeyError, TypeError, ValueError) as exc:

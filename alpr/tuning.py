@@ -251,8 +251,9 @@ def run_trials(
         sample = _typed(sample)
         params = base.model_copy(update={**sample, "max_iters": config.trial_iters, "validate_at_end": False,
                                          "seed": config.seed,
-                                         # trials score the detector: no second-look glyph classifier
-                                         "glyphs": base.glyphs.model_copy(update={"enabled": False})})
+                                         # trials score the detector: no glyph classifier, no plate reader
+                                         "glyphs": base.glyphs.model_copy(update={"enabled": False}),
+                                         "reader": base.reader.model_copy(update={"enabled": False})})
         started = time.perf_counter()
         try:
             TrainParams.model_validate(params.model_dump())

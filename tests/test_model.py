@@ -39,6 +39,9 @@ def test_checkpoint_is_plain_and_self_describing(trained) -> None:
     assert all(isinstance(v, torch.Tensor) for v in glyphs["state_dict"].values())
     assert ckpt.glyphs is not None and 0.0 <= ckpt.glyphs.metrics["val_accuracy"] <= 1.0
     assert trained.val_metrics["glyphs/val_accuracy"] == ckpt.glyphs.metrics["val_accuracy"]
+    reader = payload["reader"]  # and the plate reader
+    assert reader["classes"] == glyphs["classes"] and reader["params"]["size"] == [128, 48]
+    assert ckpt.reader is not None and trained.val_metrics["reader/val_exact"] == ckpt.reader.metrics["val_exact"]
 
 
 def test_checkpoint_loads_in_fresh_process(trained, tiny_dataset: Path) -> None:
@@ -96,6 +99,11 @@ def test_checkpoint_with_foreign_glyph_classes_is_rejected(trained, tmp_path: Pa
     torch.save(payload, tmp_path / "x.pth")
     with pytest.raises(CheckpointError, match="x.pth: unusable glyph classifier .*differ"):
         load_checkpoint(str(tmp_path / "x.pth"))
+    payload = torch.load(trained.checkpoint, weights_only=True)
+    del payload["reader"]["state_dict"]
+    torch.save(payload, tmp_path / "y.pth")
+    with pytest.raises(CheckpointError, match="y.pth: unusable plate reader .*state_dict"):
+        load_checkpoint(str(tmp_path / "y.pth"))
 
 
 def test_params_validation() -> None:

@@ -88,7 +88,7 @@ def test_transformer_output_is_postprocess_of_model_output(deployment, jpeg: byt
                                   {"binData": base64.b64encode(jpeg).decode()})
     assert status == 200 and model_doc["jsonData"]["detections"], "untrained model at threshold 0 detects something"
     det = model_doc["jsonData"]["detections"][0]
-    assert set(det) == {"label", "score", "bbox", "polygon"}
+    assert {"label", "score", "bbox", "polygon"} <= set(det) <= {"label", "score", "bbox", "polygon", "text", "text_score"}
     _, routed = post_json(record.predict_url, {"binData": base64.b64encode(jpeg).decode()})
     assert routed["jsonData"] == plates_response(model_doc)
 
@@ -108,6 +108,20 @@ def test_transformer_reads_a_perfect_plate(deployment) -> None:
     assert (plate["text"], plate["shape"], plate["region"], plate["vehicle_type"], plate["serial"]) == (
         "42C0815", "long", "42", "C", "0815")
     assert plate["bbox"] == [10.0, 10.0, 190.0, 50.0] and plate["center"] == [100.0, 30.0]
+
+
+def test_transformer_reads_the_plate_readers_text_and_refuses_a_malformed_one(deployment) -> None:
+    _, record = deployment
+    transformer = next(s for s in record.services if s.name == "transformer")
+    url = f"http://127.0.0.1:{transformer.http_port}/transform-output"
+    board = {"label": "r_board", "score": 0.9, "bbox": [10, 10, 110, 80], "polygon": None,
+             "text": "07e4711", "text_score": 0.5}
+    status, doc = post_json(url, {"jsonData": {"detections": [board], "model": {}}})
+    assert status == 200, doc
+    (plate,) = doc["jsonData"]["plates"]
+    assert (plate["text"], plate["shape"], plate["score"]) == ("07E4711", "regular", 0.45)
+    status, doc = post_json(url, {"jsonData": {"detections": [{**board, "text": "<script>"}], "model": {}}})
+    assert status == 400 and "'<script>' is no plate text" in doc["status"]["info"]
 
 
 def _png_bytes(h: int, w: int) -> bytes:

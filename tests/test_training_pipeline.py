@@ -32,6 +32,7 @@ def test_training_pipeline_completes_and_links_model(tmp_path: Path) -> None:
     trained = model_artifact.load()
     payload = torch.load(trained.checkpoint_uri, weights_only=True)
     assert payload["params"]["seed"] == 7 and payload["params"]["embed_dims"] == 16
+    assert payload["glyphs"] is not None and payload["reader"] is not None  # both small nets travel with it
     assert list(Path(trained.uri, "tensorboard").rglob("events.out.tfevents.*"))
 
     report = run.steps["evaluate"].outputs["evaluation"][0].load()

@@ -16,7 +16,7 @@ import torch
 
 from alpr.classes import CLASS_NAMES
 from alpr.fsutil import open_fs
-from alpr.model.glyph_classifier import GlyphModel
+from alpr.model.trained_net import TrainedNet
 
 FORMAT = "alpr-detector/1"
 
@@ -33,7 +33,8 @@ class Checkpoint:
     params: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
-    glyphs: GlyphModel | None = None  # the second-look glyph classifier, if trained
+    glyphs: TrainedNet | None = None  # the second-look glyph classifier, if trained
+    reader: TrainedNet | None = None  # the plate reader (alpr/model/plate_reader.py), if trained
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -45,6 +46,7 @@ class Checkpoint:
             "metrics": _plain(self.metrics),
             "versions": _plain(self.versions or library_versions()),
             "glyphs": self.glyphs.to_payload() if self.glyphs else None,
+            "reader": self.reader.to_payload() if self.reader else None,
         }
 
 
@@ -75,10 +77,12 @@ def load_checkpoint(url: str) -> Checkpoint:
         raise CheckpointError(f"{url}: not a weights-only checkpoint ({exc.__class__.__name__}: {exc})") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{url}: not an {FORMAT} checkpoint")
-    try:
-        glyphs = GlyphModel.from_payload(payload["glyphs"]) if payload.get("glyphs") else None
-    except (KeyError, ValueError) as exc:
-        raise CheckpointError(f"{url}: unusable glyph classifier ({exc.__class__.__name__}: {exc})") from exc
+    nets = {}
+    for key, what in (("glyphs", "glyph classifier"), ("reader", "plate reader")):
+        try:
+            nets[key] = TrainedNet.from_payload(payload[key]) if payload.get(key) else None
+        except (KeyError, ValueError) as exc:
+            raise CheckpointError(f"{url}: unusable {what} ({exc.__class__.__name__}: {exc})") from exc
     return Checkpoint(
         state_dict=payload["state_dict"],
         config_text=payload["config"],
@@ -86,7 +90,7 @@ def load_checkpoint(url: str) -> Checkpoint:
         params=payload.get("params", {}),
         metrics=payload.get("metrics", {}),
         versions=payload.get("versions", {}),
-        glyphs=glyphs,
+        **nets,
     )
 
 

@@ -9,7 +9,7 @@ everything comes back in photo coordinates. Serving, evaluation and tuning all c
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -18,6 +18,7 @@ from alpr.boxes import Box, greedy_groups, iou_above, union_box
 from alpr.classes import BOARD_CLASSES, GLYPHS
 from alpr.model.checkpoint import Checkpoint, load_checkpoint
 from alpr.model.glyph_classifier import GlyphClassifier
+from alpr.model.plate_reader import PlateReader
 from alpr.model.plate_scale import PlateScale
 from alpr.postprocess import GLYPH_GROUP_IOU, Detection, PlateReading, ReadOptions, group_boards, read_plates
 
@@ -35,6 +36,9 @@ class DetectedObject:
     bbox: Box
     mask: np.ndarray  # bool, the pixels of the box region
     mask_origin: tuple[int, int] = (0, 0)
+    #: a board's text as the plate reader read it ("" if none) and its confidence
+    text: str = ""
+    text_score: float = 0.0
 
     @classmethod
     def from_image_mask(cls, label: str, score: float, bbox: Box, mask: np.ndarray) -> "DetectedObject":
@@ -64,7 +68,8 @@ class DetectedObject:
         return tuple((float(x + x0), float(y + y0)) for x, y in contour)
 
     def to_detection(self, with_outline: bool = True) -> Detection:
-        return Detection(self.label, self.score, self.bbox, self.outline() if with_outline else None)
+        return Detection(self.label, self.score, self.bbox, self.outline() if with_outline else None,
+                         self.text, self.text_score)
 
     def mapped(self, scale: tuple[float, float], offset: tuple[float, float], size: tuple[int, int]) -> "DetectedObject":
         """The detection in another image's pixels: ``x * scale + offset``; that image is
@@ -75,12 +80,12 @@ class DetectedObject:
         nx0, ny0, nx1, ny1 = _pixel_box(bbox, *size)
         ox, oy = self.mask_origin
         if self.mask.size == 0 or nx1 <= nx0 or ny1 <= ny0:
-            return DetectedObject(self.label, self.score, bbox, np.zeros((max(ny1 - ny0, 0), max(nx1 - nx0, 0)), bool),
-                                  (nx0, ny0))
+            return replace(self, bbox=bbox, mask=np.zeros((max(ny1 - ny0, 0), max(nx1 - nx0, 0)), bool),
+                           mask_origin=(nx0, ny0))
         # pixel centres: (i + 0.5) maps to (i + 0.5) * s + d, in each mask's own index frame
         m = np.array([[sx, 0, (ox + 0.5) * sx + dx - nx0 - 0.5], [0, sy, (oy + 0.5) * sy + dy - ny0 - 0.5]], np.float32)
         warped = cv2.warpAffine(self.mask.astype(np.uint8) * 255, m, (nx1 - nx0, ny1 - ny0), flags=cv2.INTER_LINEAR)
-        return DetectedObject(self.label, self.score, bbox, warped > 127, (nx0, ny0))
+        return replace(self, bbox=bbox, mask=warped > 127, mask_origin=(nx0, ny0))
 
 
 def _pixel_box(bbox: Box, width: int, height: int) -> tuple[int, int, int, int]:
@@ -104,11 +109,13 @@ class Detector:
         score_threshold: float | None = None,
         mask_classes: Collection[str] | None = None,
         second_look: bool = True,
+        plate_reader: bool = True,
     ):
         """``score_threshold`` None keeps the model config's test-time threshold; with
         ``mask_classes``, detections of other classes get empty masks (faster: serving reads
         only boards' outlines; evaluation needs every mask). ``second_look`` False ignores the
-        checkpoint's glyph classifier (glyph classes as the detector alone sees them)."""
+        checkpoint's glyph classifier (glyph classes as the detector alone sees them);
+        ``plate_reader`` False ignores its plate reader (plates read from glyphs alone)."""
         from mmengine.config import Config
         from mmdet.registry import MODELS
         from mmdet.utils import register_all_modules
@@ -142,6 +149,8 @@ class Detector:
         self.score_threshold = 0.0 if score_threshold is None else score_threshold
         glyphs = self.checkpoint.glyphs
         self.glyph_classifier = GlyphClassifier(glyphs) if glyphs is not None and second_look else None
+        reader = self.checkpoint.reader
+        self.plate_reader = PlateReader(reader) if reader is not None and plate_reader else None
         self.plate_scale = PlateScale.model_validate(cfg.get("plate_scale") or {})
         #: (width, height) the finding view fits into: the model config's test-time Resize
         self.input_size: tuple[int, int] = tuple(next(t["scale"] for t in pipeline if t["type"] == "Resize"))
@@ -164,13 +173,15 @@ class Detector:
         roi_sampling_ratio: int | None = None,
         roi_align: str | None = None,
         extra_find_scales: tuple[float, ...] | None = None,
+        plate_scale: dict | None = None,
     ) -> None:
         """Change the test-time levers (benchmarks measure each): score threshold, proposals
         kept after the RPN, detections kept, the (width, height) scenes are resized to, the
         RPN's candidates per level before its NMS, RoIAlign's points per bin (0: adaptive) and
         its kernels ("mmcv" or "torchvision": the same arithmetic, other code), and the
         coarser views boards are also looked for on (``PlateScale.extra_find_scales``).
-        ``size`` is the size the finding view fits into (``PlateScale.find_scale``)."""
+        ``size`` is the size the finding view fits into (``PlateScale.find_scale``); ``plate_scale``
+        changes any other ``PlateScale`` field (e.g. ``{"view_read_confidence": 0.9}``)."""
         test_cfg = self.model.test_cfg
         if score_threshold is not None:
             test_cfg.rcnn.score_thr = self.score_threshold = score_threshold
@@ -193,7 +204,9 @@ class Detector:
         if size is not None:
             self.input_size = (int(size[0]), int(size[1]))
         if extra_find_scales is not None:
-            self.plate_scale = self.plate_scale.model_copy(update={"extra_find_scales": tuple(extra_find_scales)})
+            plate_scale = {**(plate_scale or {}), "extra_find_scales": tuple(extra_find_scales)}
+        if plate_scale:
+            self.plate_scale = PlateScale.model_validate({**self.plate_scale.model_dump(), **plate_scale})
 
     def pipeline(self) -> Callable[[dict], dict]:
         """The test pipeline for in-memory images that are already at the scale to run at
@@ -216,7 +229,8 @@ class Detector:
         Boards are found on a view of the photo at ``PlateScale.find_scale``; each plate found
         is detected again on a crop of the photo that brings its board to the reading width
         (and, when that reads no valid text, at the ``retry_scales`` of that width), and those
-        detections replace the view's around it."""
+        detections replace the view's around it; unless the plate reader reads its board in the
+        view surely enough (``PlateScale.view_read_confidence``)."""
         height, width = image.shape[:2]
         find_scale = self.plate_scale.find_scale((width, height), self.input_size)
         view, scale = _resized(image, find_scale)
@@ -231,8 +245,23 @@ class Detector:
         objects = self._looked_at(image, [o.mapped(scale, (0.0, 0.0), (width, height)) for o in found
                                           if not any(_inside(_scaled(o.bbox, scale), own) for _, own, _ in crops)])
         for region, own, factor in crops:
-            objects += self._read_crop(image, region, own, factor)
+            objects += self._read_in_view(image, found, scale, own) or self._read_crop(image, region, own, factor)
         return sorted(objects, key=lambda o: -o.score)
+
+    def _read_in_view(self, image: np.ndarray, found: list[DetectedObject], scale: tuple[float, float], own: Box
+                      ) -> list[DetectedObject]:
+        """The view's detections inside ``own`` (photo pixels), when the plate reader reads one
+        of their boards at ``PlateScale.view_read_confidence`` or surer: then the plate needs no
+        crop (a detector pass saved); else nothing."""
+        threshold = self.plate_scale.view_read_confidence
+        if self.plate_reader is None or threshold is None:
+            return []
+        height, width = image.shape[:2]
+        inside = [o.mapped(scale, (0.0, 0.0), (width, height)) for o in found if _inside(_scaled(o.bbox, scale), own)]
+        objects = self._read_boards(image, inside)
+        if not any(o.text and o.text_score >= threshold for o in objects):
+            return []
+        return self._looked_at(image, objects)
 
     def _read_crop(self, image: np.ndarray, region: tuple[int, int, int, int], own: Box, factor: float
                    ) -> list[DetectedObject]:
@@ -244,11 +273,24 @@ class Detector:
         for retry in (1.0, *self.plate_scale.retry_scales):
             patch, patch_scale = _resized(image[y1:y2, x1:x2], factor * retry)
             mapped = (o.mapped(patch_scale, (x1, y1), (width, height)) for o in self.infer(patch))
-            objects = self._looked_at(image, [o for o in mapped if _inside(o.bbox, own)])
+            objects = self._read_boards(image, self._looked_at(image, [o for o in mapped if _inside(o.bbox, own)]))
             if not self.plate_scale.retry_scales or any(r.valid for r in read_detected_plates(objects)):
                 return objects
             first = objects if first is None else first
         return first
+
+    def _read_boards(self, image: np.ndarray, objects: list[DetectedObject]) -> list[DetectedObject]:
+        """``objects`` with every board's text as the plate reader reads it from its outline,
+        when the model has a reader."""
+        if self.plate_reader is None:
+            return objects
+        boards = [i for i, o in enumerate(objects)
+                  if o.label in BOARD_CLASSES and o.score >= self.read_options.fragment_threshold]
+        outlines = [objects[i].outline() or _corners(objects[i].bbox) for i in boards]
+        out = list(objects)
+        for i, (text, confidence) in zip(boards, self.plate_reader.read(image, outlines)):
+            out[i] = replace(out[i], text=text, text_score=confidence)
+        return out
 
     def _looked_at(self, image: np.ndarray, objects: list[DetectedObject]) -> list[DetectedObject]:
         """``objects`` after the glyph classifier's second look, when the model has one."""
@@ -309,6 +351,11 @@ def _resized(image: np.ndarray, scale: float) -> tuple[np.ndarray, tuple[float, 
 
 def _scaled(box: Box, scale: tuple[float, float]) -> Box:
     return box[0] * scale[0], box[1] * scale[1], box[2] * scale[0], box[3] * scale[1]
+
+
+def _corners(box: Box) -> tuple[tuple[float, float], ...]:
+    x1, y1, x2, y2 = box
+    return (x1, y1), (x2, y1), (x2, y2), (x1, y2)
 
 
 def _inside(box: Box, region: Box) -> bool:

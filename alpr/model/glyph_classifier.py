@@ -14,9 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -25,6 +23,7 @@ from pydantic import BaseModel, Field
 from torch import nn
 
 from alpr.classes import GLYPHS
+from alpr.model.trained_net import TrainedNet
 
 log = logging.getLogger(__name__)
 
@@ -104,26 +103,7 @@ def glyph_crops(dataset_dir: Path, split: str, size: tuple[int, int], copies: in
     return np.stack(crops)[:, None], np.asarray(labels, np.int64)
 
 
-@dataclass
-class GlyphModel:
-    """A trained glyph classifier: what the checkpoint stores, and what inference needs."""
-
-    state_dict: dict[str, torch.Tensor]
-    params: dict[str, Any]
-    metrics: dict[str, float]
-
-    def to_payload(self) -> dict[str, Any]:
-        return {"classes": list(GLYPHS), "state_dict": {k: v.detach().cpu().contiguous() for k, v in self.state_dict.items()},
-                "params": self.params, "metrics": self.metrics}
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> "GlyphModel":
-        if list(payload.get("classes", [])) != list(GLYPHS):
-            raise ValueError(f"glyph classifier classes {payload.get('classes')} differ from {list(GLYPHS)}")
-        return cls(payload["state_dict"], payload["params"], payload.get("metrics", {}))
-
-
-def train_glyph_classifier(dataset_dir: Path, params: GlyphParams) -> GlyphModel:
+def train_glyph_classifier(dataset_dir: Path, params: GlyphParams) -> TrainedNet:
     """Train on the train split's glyphs; accuracy on the val split's (untouched boxes and jittered)."""
     started = time.perf_counter()
     rng = np.random.default_rng(params.seed)
@@ -154,7 +134,7 @@ def train_glyph_classifier(dataset_dir: Path, params: GlyphParams) -> GlyphModel
         metrics[name] = float((_predict(net, vx).argmax(1) == vy).mean())
     metrics["train_wall_time_s"] = time.perf_counter() - started
     log.info("glyph classifier: %s", metrics)
-    return GlyphModel(net.state_dict(), params.model_dump(mode="json"), metrics)
+    return TrainedNet(net.state_dict(), params.model_dump(mode="json"), metrics)
 
 
 def _predict(net: nn.Module, crops: np.ndarray, batch: int = 512) -> np.ndarray:
@@ -166,7 +146,7 @@ def _predict(net: nn.Module, crops: np.ndarray, batch: int = 512) -> np.ndarray:
 class GlyphClassifier:
     """Inference: class probabilities of glyph boxes in one image."""
 
-    def __init__(self, model: GlyphModel):
+    def __init__(self, model: TrainedNet):
         params = GlyphParams(**model.params)
         self.size = params.size
         self.net = build_net(params.widths)

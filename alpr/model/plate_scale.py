@@ -39,6 +39,10 @@ class PlateScale(BaseModel):
     #: filling a third of a photo is far wider in the finding view than training's boards
     #: there, and a coarser view brings it back in range (its boards only lead to crops)
     extra_find_scales: tuple[float, ...] = ()
+    #: a plate whose board the plate reader reads from the finding view's outline with this
+    #: confidence or more is taken as read there, without a crop: one detector pass fewer, and
+    #: more plates read (bench/plate_reader.py); None: every plate is read from its crop
+    view_read_confidence: float | None = Field(0.9, ge=0.0, le=1.0)
 
     def find_scale(self, photo_size: tuple[int, int], fit_size: tuple[int, int]) -> float:
         """Scale of the finding view of a (width, height) photo for a model fed ``fit_size``

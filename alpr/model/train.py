@@ -13,6 +13,7 @@ from pathlib import Path
 from alpr.model.checkpoint import Checkpoint, library_versions, save_checkpoint
 from alpr.model.training_config import TrainParams, build_config
 from alpr.model.glyph_classifier import train_glyph_classifier
+from alpr.model.plate_reader import train_plate_reader
 
 log = logging.getLogger(__name__)
 CHECKPOINT_NAME = "model.pth"
@@ -61,6 +62,9 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
     glyphs = train_glyph_classifier(dataset_dir, params.glyphs) if params.glyphs.enabled else None
     if glyphs is not None:  # reported with the detector's validation metrics (and so in ZenML)
         val_metrics.update({f"glyphs/{k}": v for k, v in glyphs.metrics.items() if k.startswith("val_")})
+    reader = train_plate_reader(dataset_dir, params.reader) if params.reader.enabled else None
+    if reader is not None:
+        val_metrics.update({f"reader/{k}": v for k, v in reader.metrics.items() if k.startswith("val_")})
     wall = time.perf_counter() - started
     state = {k: v for k, v in runner.model.state_dict().items()}
     checkpoint = out_dir / CHECKPOINT_NAME
@@ -73,6 +77,7 @@ def train_detector(params: TrainParams, dataset_dir: Path, out_dir: Path) -> Tra
                      "train_iterations": runner.iter},
             versions=library_versions(),
             glyphs=glyphs,
+            reader=reader,
         ),
         str(checkpoint),
     )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from alpr.classes import CLASS_NAMES
 from alpr.model.glyph_classifier import GlyphParams
+from alpr.model.plate_reader import ReaderParams
 from alpr.project import PROJECT_ROOT
 
 MODEL_CONFIG_DIR = PROJECT_ROOT / "configs" / "model"
@@ -39,6 +40,8 @@ class TrainParams(BaseModel):
     time_budget_s: float | None = Field(None, gt=0)
     #: the second-look glyph classifier trained after the detector (alpr/model/glyph_classifier.py)
     glyphs: GlyphParams = GlyphParams()
+    #: the plate reader trained after the detector (alpr/model/plate_reader.py)
+    reader: ReaderParams = ReaderParams()
 
     @model_validator(mode="after")
     def _check(self) -> "TrainParams":

@@ -1,0 +1,98 @@
+"""Benchmark: reading plates from glyphs alone vs with the plate reader, side by side.
+
+    .venv/bin/python -m bench.plate_reader CHECKPOINT [--labelme DIR] [--per-size 20] [--view-read 0.9]
+
+One checkpoint that holds a plate reader (``bench.add_small_nets --reader`` adds one), read
+four ways, photo by photo in turn (all see the same machine state), eager as serving runs it:
+
+- ``glyphs``: the reader ignored, plates read from detected glyphs (what older models do);
+- ``reader_fallback``: the reader's text only for boards whose glyphs read no valid plate;
+- ``reader_first``: the reader's text for every board it reads, every plate read from its crop;
+- ``reader_view``: as ``reader_first``, and a board the reader reads surely enough from the
+  finding view (``--view-read`` confidence) gets no crop (one detector pass fewer): the default.
+
+Photos: a labelme folder (``--labelme``, e.g. the foreign set from ``python -m alpr.foreign``),
+or ``--per-size`` generated photos at each standard size, as ``bench.photo_sizes`` draws them.
+Prints EIR, plate precision and p50 latency per variant, per photo size and plate width, and
+each variant's EIR and latency relative to ``glyphs``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from alpr.classes import BOARD_CLASSES
+from alpr.coco import SplitSpec, merge_to_coco
+from alpr.labelme import read_labelme_folder
+from alpr.metrics import coco_from_dict
+from alpr.model.plate_scale import PlateScale
+from alpr.postprocess import ReadOptions
+from bench.photo_sizes import generated, report
+
+
+def variants(checkpoint: str, view_read: float) -> dict:
+    """name -> (detector, read options); the detectors share one checkpoint."""
+    from alpr.model.checkpoint import load_checkpoint
+    from alpr.model.detector import Detector
+
+    loaded = load_checkpoint(checkpoint)
+    if loaded.reader is None:
+        raise SystemExit(f"{checkpoint}: no plate reader in this checkpoint (bench.add_small_nets --reader adds one)")
+    boards = list(BOARD_CLASSES)
+    glyphs = Detector(loaded, mask_classes=boards, plate_reader=False)
+    reader = Detector(loaded, mask_classes=boards)
+    reader.configure_test(plate_scale={"view_read_confidence": None})
+    view = Detector(loaded, mask_classes=boards)
+    view.configure_test(plate_scale={"view_read_confidence": view_read})
+    return {"glyphs": (glyphs, ReadOptions(reader="off")), "reader_fallback": (reader, ReadOptions(reader="fallback")),
+            "reader_first": (reader, ReadOptions()), "reader_view": (view, ReadOptions())}
+
+
+def main() -> None:
+    from alpr.model.detector import read_detected_plates
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint")
+    p.add_argument("--labelme", type=Path, help="a labelme folder to read instead of generated photos")
+    p.add_argument("--per-size", type=int, default=20, help="generated photos per standard size")
+    p.add_argument("--seed", type=int, default=303)
+    p.add_argument("--view-read", type=float, default=PlateScale().view_read_confidence,
+                   help="reader_view's confidence threshold (default: the model's default)")
+    p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "alpr-plate-reader")
+    args = p.parse_args()
+
+    source = args.labelme or generated(args.out, args.per_size, args.seed)
+    annotations, validation = read_labelme_folder(str(source), progress=False)
+    coco = args.out / "coco"
+    merge_to_coco(annotations, str(coco), SplitSpec(train=0.0, val=0.0, test=1.0), progress=False)
+    doc = json.loads((coco / "annotations" / "test.json").read_text())
+    gt = coco_from_dict(doc)
+    ways = variants(args.checkpoint, args.view_read)
+    readings: dict[str, dict] = {name: {} for name in ways}
+    times: dict[str, dict] = {name: {} for name in ways}
+    for image in doc["images"]:
+        pixels = cv2.imread(str(coco / image["file_name"]))
+        for name, (detector, options) in ways.items():
+            started = time.perf_counter()
+            readings[name][image["id"]] = read_detected_plates(detector.detect(pixels), options)
+            times[name][image["id"]] = (time.perf_counter() - started) * 1000
+    out: dict = {"photos": len(doc["images"]), "bad_files": validation.bad, "view_read": args.view_read}
+    for name in ways:
+        out[name] = report(gt, doc, readings[name], times[name])
+        out[name]["latency_p50_ms"] = round(float(np.percentile(list(times[name].values()), 50)), 1)
+    base = out["glyphs"]
+    out["vs_glyphs"] = {name: {"eir": round(out[name]["eir"] - base["eir"], 4),
+                               "latency_p50": round(out[name]["latency_p50_ms"] / base["latency_p50_ms"], 3)}
+                        for name in ways if name != "glyphs"}
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

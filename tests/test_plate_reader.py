@@ -1,0 +1,157 @@
+"""The plate reader: straightening boards, CTC decoding, real training, and its place in reading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from alpr.classes import GLYPHS
+from alpr.model.plate_reader import (PlateReader, ReaderParams, board_patch, board_rectangle, board_samples, decode,
+                                     synthetic_samples, train_plate_reader)
+from alpr.postprocess import Detection, ReadOptions, read_plates
+
+
+def _rotated(w: float, h: float, degrees: float, centre=(200.0, 150.0)) -> np.ndarray:
+    return cv2.boxPoints((centre, (w, h), degrees))
+
+
+@pytest.mark.parametrize("degrees", [-30.0, -10.0, 0.0, 10.0, 30.0])
+@pytest.mark.parametrize("w,h", [(180.0, 40.0), (110.0, 80.0), (60.0, 70.0)])
+def test_board_rectangle_starts_top_left_and_reads_to_the_right(degrees: float, w: float, h: float) -> None:
+    for points in (_rotated(w, h, degrees), _rotated(w, h, degrees)[::-1]):  # either way round
+        tl, tr, br, bl = board_rectangle(points.tolist())
+        across = tr - tl
+        assert across[0] > 0 and abs(np.degrees(np.arctan2(across[1], across[0])) - degrees) < 0.5
+        assert np.hypot(*across) == pytest.approx(w, abs=0.5)
+        assert (bl - tl)[1] > 0 and np.allclose(br, tr + bl - tl, atol=1e-3)
+
+
+def test_board_patch_straightens_a_turned_board() -> None:
+    """A turned board with a dark bar along its top: straightened, the bar is at the top."""
+    image = np.full((300, 400), 200, np.uint8)
+    board = np.full((60, 180), 230, np.uint8)
+    board[5:20] = 20
+    m = cv2.getRotationMatrix2D((90, 30), -20, 1.0)
+    m[:, 2] += (110, 120)
+    cv2.warpAffine(board, m, (400, 300), dst=image, borderMode=cv2.BORDER_TRANSPARENT)
+    outline = cv2.transform(np.float32([[[0, 0], [180, 0], [180, 60], [0, 60]]]), m)[0]
+    patch = board_patch(image, board_rectangle(outline.tolist()), (128, 48), margin=0.0)
+    rows = patch.mean(1)
+    assert rows[3:12].mean() < rows[20:44].mean() - 1.0
+    # a board far larger than the patch is averaged down, not aliased: the same patch within noise
+    big = cv2.resize(image, None, fx=6, fy=6, interpolation=cv2.INTER_LINEAR)
+    big_patch = board_patch(big, board_rectangle((outline * 6).tolist()), (128, 48), margin=0.0)
+    assert np.abs(big_patch - patch).mean() < 0.15
+
+
+def test_decode_reads_the_best_path_and_keeps_only_plate_texts() -> None:
+    def steps(path: str) -> np.ndarray:
+        classes = "-" + "".join(GLYPHS)
+        out = np.full((len(path), len(classes)), np.log(0.01))
+        for t, ch in enumerate(path):
+            out[t, classes.index(ch)] = np.log(0.9)
+        return out
+
+    assert decode(steps("5-1a--11-2-34")[None]) == [("51a1234", pytest.approx(0.9))]
+    assert decode(steps("51a123")[None]) == [("", 0.0)]  # the repeat collapses: six characters
+    assert decode(steps("5-1-a-1-2-3-4-5")[None]) == [("", 0.0)]  # eight
+    assert decode(steps("5-1-8-1-2-3-4")[None]) == [("", 0.0)]  # a digit where the letter goes
+
+
+def test_plate_reader_learns_the_boards_it_is_shown(tiny_dataset: Path) -> None:
+    params = ReaderParams(epochs=30, copies=8, batch_size=16, lr=3e-3, seed=1)
+    model = train_plate_reader(tiny_dataset, params)
+    assert model.metrics["train_boards"] >= 12 and "val_exact" in model.metrics
+    # the training split's boards, true outlines: a working reader has learnt them
+    x, texts = board_samples(tiny_dataset, "train", params, 1, False, np.random.default_rng(0))
+    reader = PlateReader(model)
+    from alpr.model.plate_reader import _log_probs
+
+    read = [t for t, _ in decode(_log_probs(reader.net, x))]
+    assert np.mean([r == t for r, t in zip(read, texts)]) > 0.9
+    assert reader.read(np.zeros((48, 64, 3), np.uint8), []) == []
+    (text, confidence), = reader.read(np.zeros((48, 64, 3), np.uint8), [[(1, 2), (40, 2), (40, 20), (1, 20)]])
+    assert (text == "") == (confidence == 0.0) and 0.0 <= confidence <= 1.0
+
+
+def test_board_samples_name_a_split_without_readings(tiny_dataset: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    copy = tmp_path / "coco"
+    shutil.copytree(tiny_dataset, copy)
+    doc = json.loads((copy / "annotations" / "train.json").read_text())
+    for image in doc["images"]:
+        image["plates"] = [{**p, "text": None} for p in image["plates"]]
+    (copy / "annotations" / "train.json").write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="train split has no boards with a reading"):
+        board_samples(copy, "train", ReaderParams(), 1, False, np.random.default_rng(0))
+
+
+def _board(text: str = "", text_score: float = 0.0, label: str = "l_board", score: float = 0.9) -> Detection:
+    return Detection(label, score, (10.0, 10.0, 190.0, 50.0), None, text, text_score)
+
+
+def _glyphs(text: str) -> list[Detection]:
+    return [Detection(ch, 0.9, (20.0 + 22 * i, 20.0, 38.0 + 22 * i, 40.0)) for i, ch in enumerate(text)]
+
+
+def test_a_read_board_reads_as_the_reader_says_first_or_as_fallback() -> None:
+    detections = [_board("51a1234", 0.8)] + _glyphs("51b1284")
+    first, = read_plates(detections)
+    assert (first.text, first.shape, first.score) == ("51A1234", "long", pytest.approx(0.72))
+    fallback, = read_plates(detections, ReadOptions(reader="fallback"))
+    assert fallback.text == "51B1284"  # the glyphs read a valid plate: they win
+    # five glyphs and the reader ignored: nothing read
+    assert read_plates([_board("51a1234", 0.8)] + _glyphs("51b12"), ReadOptions(reader="off")) == []
+    rescued, = read_plates([_board("51a1234", 0.8)] + _glyphs("51b12"), ReadOptions(reader="fallback"))
+    assert rescued.text == "51A1234"
+    # the group's board read most surely speaks for the plate
+    pair = [_board("51a1234", 0.5, score=0.9), _board("51a1239", 0.9, "r_board", score=0.8)]
+    best, = read_plates(pair)
+    assert (best.text, best.shape) == ("51A1239", "regular")
+
+
+def test_synthetic_boards_are_drawn_reproducibly() -> None:
+    from alpr.classes import PLATE_TEXT
+
+    params = ReaderParams(synthetic_photos=3, copies=2, seed=4)
+    x, texts = synthetic_samples(params, np.random.default_rng(0))
+    assert x.shape[1:] == (1, 48, 128) and len(texts) == len(x) >= 6 and all(PLATE_TEXT.fullmatch(t) for t in texts)
+    again, texts_again = synthetic_samples(params, np.random.default_rng(0))
+    assert texts_again == texts and np.array_equal(again, x)
+
+
+def test_the_reference_model_reads_plates_from_the_view_with_fewer_passes(reference_checkpoint: Path,
+                                                                          tmp_path: Path) -> None:
+    """The committed model with its plate reader: plates read surely in the finding view need no
+    crop; read from crops instead, they read the same."""
+    import json
+
+    from alpr.classes import BOARD_CLASSES
+    from alpr.model.detector import Detector, read_detected_plates
+    from alpr.synth import SynthOptions, generate_dataset
+
+    photos = SynthOptions.classic(image_sizes=[(1280, 720)], plates_per_image=(2, 2), regular_width=(120, 180),
+                                  max_rotation_deg=5.0, closeup_fraction=0.0)
+    generate_dataset(str(tmp_path), n=2, seed=4242, options=photos, progress=False)
+    detector = Detector(str(reference_checkpoint), mask_classes=list(BOARD_CLASSES))
+    assert detector.plate_reader is not None and detector.plate_scale.view_read_confidence == 0.9
+    passes = []
+    infer = detector.infer
+    detector.infer = lambda image: passes.append(image.shape) or infer(image)
+    for doc_path in sorted(tmp_path.glob("*.json")):
+        doc = json.loads(doc_path.read_text())
+        truth = sorted(s["description"] for s in doc["shapes"] if s["label"].endswith("_board"))
+        image = cv2.imread(str(tmp_path / doc["imagePath"]))
+        counts = []
+        for view_read in (0.9, None):
+            detector.configure_test(plate_scale={"view_read_confidence": view_read})
+            passes.clear()
+            read = sorted(f"{p.shape}:{p.text}" for p in read_detected_plates(detector.detect(image)))
+            assert read == truth, (doc_path.name, view_read)
+            counts.append(len(passes))
+        assert counts[0] < counts[1], counts  # the view's reading saved crop passes
