@@ -90,8 +90,10 @@ def test_batch_command_reads_a_folder_and_prelabels_what_ingest_takes_back(tmp_p
             board = next(s for s in shapes if s.label.endswith("_board"))
             shape, text = board.description.split(":")
             prefix = board.label[0]
-            assert sorted(s.label for s in shapes if "_" in s.label) == sorted(f"{prefix}_{k}" for k in ("board", "m_n", "s_n"))
-            assert sorted(s.label for s in shapes if "_" not in s.label) == sorted(text.lower())
+            if len(shapes) > 1:  # a plate the plate reader read alone comes as its board only
+                assert sorted(s.label for s in shapes if "_" in s.label) == sorted(
+                    f"{prefix}_{k}" for k in ("board", "m_n", "s_n"))
+                assert sorted(s.label for s in shapes if "_" not in s.label) == sorted(text.lower())
             descriptions.append(board.description)
         assert sorted(descriptions) == read[item.image_file]
 
