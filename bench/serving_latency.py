@@ -79,11 +79,14 @@ def main() -> None:
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     p.add_argument("--reference-python", type=Path, default=REFERENCE_PYTHON,
                    help="python of the reference engine's environment (default: %(default)s)")
+    p.add_argument("--look", choices=["varied", "classic"], default="varied",
+                   help="the generator's look of the photos (classic: what the reference checkpoint trained on)")
     args = p.parse_args()
 
     import torch
 
-    images = [render_scene(image_rng(707, i), SynthOptions(image_sizes=[(640, 480)])).image for i in range(10)]
+    options = SynthOptions(image_sizes=[(640, 480)], look=args.look)
+    images = [render_scene(image_rng(707, i), options).image for i in range(10)]
     jpegs = [cv2.imencode(".jpg", im)[1].tobytes() for im in images]
     bodies = [json.dumps({"binData": base64.b64encode(j).decode()}).encode() for j in jpegs]
     folder = Path(tempfile.mkdtemp(prefix="alpr-latency-"))
@@ -105,7 +108,7 @@ def main() -> None:
     del detector
     out = {
         "machine": {"cores": os.cpu_count(), "torch_threads": torch.get_num_threads()},
-        "photos": "10 generated 640x480 JPEGs (seed 707), each sent in turn",
+        "photos": f"10 generated 640x480 JPEGs (seed 707, {args.look} look), each sent in turn",
         "requests": args.requests,
         "bare_model_p50_ms": round(float(np.percentile(bare, 50)), 1),
         "reference": None,
