@@ -17,6 +17,8 @@ import json
 import logging
 import posixpath
 from collections import Counter
+from collections.abc import Collection
+from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
@@ -123,6 +125,17 @@ def coco_document(images: list[AnnotatedImage], image_names: dict[str, str]) -> 
             )
             ann_id += 1
     return doc
+
+
+def split_annotations(dataset_dir: Path, split: str, classes: Collection[str]) -> tuple[dict, dict[int, list[dict]]]:
+    """A merged COCO folder's ``split`` document and its annotations of ``classes``, by image id."""
+    doc = json.loads((Path(dataset_dir) / "annotations" / f"{split}.json").read_text())
+    names = {c["id"]: c["name"] for c in doc["categories"]}
+    by_image: dict[int, list[dict]] = {}
+    for a in doc["annotations"]:
+        if names[a["category_id"]] in classes:
+            by_image.setdefault(a["image_id"], []).append(a)
+    return doc, by_image
 
 
 def merge_to_coco(annotations: AnnotationSet, out_url: str, spec: SplitSpec, progress: bool = True) -> CocoSummary:

@@ -48,6 +48,15 @@ def generated(out: Path, per_size: int, seed: int) -> Path:
     return folder
 
 
+def test_set(source: Path, coco: Path):
+    """A labelme folder as one COCO test split under ``coco``: (folder, document, COCO ground
+    truth, number of bad files skipped)."""
+    annotations, validation = read_labelme_folder(str(source), progress=False)
+    merge_to_coco(annotations, str(coco), SplitSpec(train=0.0, val=0.0, test=1.0), progress=False)
+    doc = json.loads((coco / "annotations" / "test.json").read_text())
+    return coco, doc, coco_from_dict(doc), validation.bad
+
+
 def pairs(out: Path, n: int, seed: int) -> dict[str, list[bytes]]:
     """``n`` JPEGs with two plates at 640x480 and at 1920x1080, plates of the same sizes."""
     base = synth_options(DEFAULT_SYNTH)
@@ -125,13 +134,8 @@ def main() -> None:
     args = p.parse_args()
     checkpoint = str(Path(args.checkpoint).resolve())
 
-    source = args.labelme or generated(args.out, args.per_size, args.seed)
-    annotations, validation = read_labelme_folder(str(source), progress=False)
-    coco = args.out / "coco"
-    merge_to_coco(annotations, str(coco), SplitSpec(train=0.0, val=0.0, test=1.0), progress=False)
-    doc = json.loads((coco / "annotations" / "test.json").read_text())
-    gt = coco_from_dict(doc)
-    out: dict = {"photos": len(doc["images"]), "bad_files": validation.bad,
+    coco, doc, gt, bad = test_set(args.labelme or generated(args.out, args.per_size, args.seed), args.out / "coco")
+    out: dict = {"photos": len(doc["images"]), "bad_files": bad,
                  "eager": report(gt, doc, *eager_readings(checkpoint, coco, doc, args.retry_scales))}
     if not args.no_served:
         from alpr.deployment.local import LocalDeployer, free_ports

@@ -29,12 +29,9 @@ import cv2
 import numpy as np
 
 from alpr.classes import BOARD_CLASSES
-from alpr.coco import SplitSpec, merge_to_coco
-from alpr.labelme import read_labelme_folder
-from alpr.metrics import coco_from_dict
 from alpr.model.plate_scale import PlateScale
 from alpr.postprocess import ReadOptions
-from bench.photo_sizes import generated, report
+from bench.photo_sizes import generated, report, test_set
 
 
 def variants(checkpoint: str, view_read: float) -> dict:
@@ -68,12 +65,7 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "alpr-plate-reader")
     args = p.parse_args()
 
-    source = args.labelme or generated(args.out, args.per_size, args.seed)
-    annotations, validation = read_labelme_folder(str(source), progress=False)
-    coco = args.out / "coco"
-    merge_to_coco(annotations, str(coco), SplitSpec(train=0.0, val=0.0, test=1.0), progress=False)
-    doc = json.loads((coco / "annotations" / "test.json").read_text())
-    gt = coco_from_dict(doc)
+    coco, doc, gt, bad = test_set(args.labelme or generated(args.out, args.per_size, args.seed), args.out / "coco")
     ways = variants(args.checkpoint, args.view_read)
     readings: dict[str, dict] = {name: {} for name in ways}
     times: dict[str, dict] = {name: {} for name in ways}
@@ -83,7 +75,7 @@ def main() -> None:
             started = time.perf_counter()
             readings[name][image["id"]] = read_detected_plates(detector.detect(pixels), options)
             times[name][image["id"]] = (time.perf_counter() - started) * 1000
-    out: dict = {"photos": len(doc["images"]), "bad_files": validation.bad, "view_read": args.view_read}
+    out: dict = {"photos": len(doc["images"]), "bad_files": bad, "view_read": args.view_read}
     for name in ways:
         out[name] = report(gt, doc, readings[name], times[name])
         out[name]["latency_p50_ms"] = round(float(np.percentile(list(times[name].values()), 50)), 1)

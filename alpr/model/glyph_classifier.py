@@ -11,7 +11,6 @@ boxes are off; saved inside the detector's checkpoint (plain tensors and numbers
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from pydantic import BaseModel, Field
 from torch import nn
 
 from alpr.classes import GLYPHS
+from alpr.coco import split_annotations
 from alpr.model.trained_net import TrainedNet
 
 log = logging.getLogger(__name__)
@@ -78,12 +78,8 @@ def _jittered(box: tuple[float, float, float, float], jitter: float, rng: np.ran
 def glyph_crops(dataset_dir: Path, split: str, size: tuple[int, int], copies: int, jitter: float,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Crops (N, 1, h, w) float32 and labels (N,) of every true glyph of a COCO split."""
-    doc = json.loads((dataset_dir / "annotations" / f"{split}.json").read_text())
+    doc, by_image = split_annotations(dataset_dir, split, GLYPHS)
     names = {c["id"]: c["name"] for c in doc["categories"]}
-    by_image: dict[int, list[dict]] = {}
-    for a in doc["annotations"]:
-        if names[a["category_id"]] in GLYPHS:
-            by_image.setdefault(a["image_id"], []).append(a)
     crops, labels = [], []
     for image in doc["images"]:
         anns = by_image.get(image["id"])

@@ -19,7 +19,6 @@ checkpoint (plain tensors and numbers).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -32,6 +31,7 @@ from pydantic import BaseModel, Field
 from torch import nn
 
 from alpr.classes import BOARD_CLASSES, GLYPHS, PLATE_TEXT
+from alpr.coco import split_annotations
 from alpr.model.trained_net import TrainedNet
 
 log = logging.getLogger(__name__)
@@ -146,12 +146,7 @@ def _jittered(corners: np.ndarray, params: ReaderParams, rng: np.random.Generato
 def true_boards(dataset_dir: Path, split: str) -> Iterator[tuple[np.ndarray, list[tuple[list[tuple[float, float]], str]]]]:
     """Each image of a COCO split that has read boards: its grey pixels and (outline, text) of
     every board whose plate has a true reading."""
-    doc = json.loads((dataset_dir / "annotations" / f"{split}.json").read_text())
-    names = {c["id"]: c["name"] for c in doc["categories"]}
-    boards: dict[int, list[dict]] = {}
-    for a in doc["annotations"]:
-        if names[a["category_id"]] in BOARD_CLASSES:
-            boards.setdefault(a["image_id"], []).append(a)
+    doc, boards = split_annotations(dataset_dir, split, BOARD_CLASSES)
     for image in doc["images"]:
         texts = {p["group_id"]: p["text"].lower() for p in image.get("plates", []) if p.get("text")}
         read = [(np.reshape(a["segmentation"][0], (-1, 2)).tolist(), texts[a["group_id"]])
