@@ -116,6 +116,50 @@ def test_a_read_board_reads_as_the_reader_says_first_or_as_fallback() -> None:
     assert (best.text, best.shape) == ("51A1239", "regular")
 
 
+def _outline(x: float, y: float, w: float, h: float) -> tuple[tuple[float, float], ...]:
+    return (x, y), (x + w, y), (x + w, y + h), (x, y + h)
+
+
+def test_a_read_plate_takes_the_shape_its_boards_outline_shows() -> None:
+    def shape(label: str, w: float, h: float) -> str:
+        board = Detection(label, 0.9, (10.0, 10.0, 10.0 + w, 10.0 + h), _outline(10, 10, w, h), "51a1234", 0.9)
+        reading, = read_plates([board])
+        return reading.shape
+
+    assert shape("r_board", 250, 50) == "long"  # one row of seven, whatever the class says
+    assert shape("l_board", 120, 80) == "regular"  # two rows
+    assert shape("l_board", 145, 50) == "long" and shape("r_board", 145, 50) == "regular"  # 2.9: the class decides
+
+
+def test_a_board_detected_too_short_is_read_from_its_glyphs() -> None:
+    glyphs = _glyphs("51a1234")  # x 20 ... 170
+    def read(board_x1: float) -> str:
+        board = Detection("l_board", 0.9, (board_x1, 10.0, 190.0, 50.0), None, "31a1234", 0.95)
+        reading, = read_plates([board] + glyphs)
+        return reading.text
+
+    assert read(30.0) == "51A1234"  # more than half of the first glyph off the board: the reader guessed it
+    assert read(24.0) == "31A1234"  # a glyph a little over the edge: the reader saw the whole plate
+
+
+def test_plates_joined_by_a_board_detected_too_large_are_each_read() -> None:
+    too_large = Detection("r_board", 0.95, (0.0, 0.0, 200.0, 180.0))
+    upper = Detection("l_board", 0.6, (10.0, 10.0, 190.0, 50.0), None, "51a1234", 0.9)
+    lower = Detection("l_board", 0.5, (10.0, 120.0, 190.0, 160.0), None, "29b5678", 0.95)
+    again = Detection("l_board", 0.3, (12.0, 118.0, 188.0, 161.0), None, "29b5678", 0.9)  # the same plate
+    readings = read_plates([too_large, upper, lower, again])
+    assert sorted((r.text, r.bbox) for r in readings) == [("29B5678", lower.bbox), ("51A1234", upper.bbox)]
+    # without the reader the group is one plate of no readable glyphs
+    assert read_plates([too_large, upper, lower, again], ReadOptions(reader="off")) == []
+
+
+def test_a_weak_board_the_reader_reads_surely_is_a_plate() -> None:
+    weak = [_board("51a1234", 0.95, score=0.15)]
+    assert [r.text for r in read_plates(weak)] == ["51A1234"]
+    assert read_plates([_board("51a1234", 0.5, score=0.15)]) == []  # unsure: a weak board stays a fragment
+    assert read_plates(weak, ReadOptions(reader_start_confidence=0.99)) == []
+
+
 def test_synthetic_boards_are_drawn_reproducibly() -> None:
     from alpr.classes import PLATE_TEXT
 

@@ -155,8 +155,10 @@ class Detector:
         #: (width, height) the finding view fits into: the model config's test-time Resize
         self.input_size: tuple[int, int] = tuple(next(t["scale"] for t in pipeline if t["type"] == "Resize"))
         #: how boards are grouped into plates when choosing what to look at again: boards found
-        #: far from the reading scale score lower, so weaker ones count (recall first)
-        self.read_options = ReadOptions(board_threshold=0.2)
+        #: far from the reading scale score lower, so weaker ones count (recall first: a crop of
+        #: no plate reads no text of plate form; 0.1 instead of 0.2 read 0.974 instead of 0.970
+        #: of 470 generated plates, precision unchanged, ~10 % more detector time)
+        self.read_options = ReadOptions(board_threshold=0.1)
         self._pipeline: Callable[[dict], dict] | None = None
         # checkpoints trained before the model configs chose torchvision's RoIAlign kernels:
         # the same detections, ~15 % faster per photo on 2 cores (bench/roi_align.py)
