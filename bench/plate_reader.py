@@ -1,6 +1,6 @@
 """Benchmark: reading plates from glyphs alone vs with the plate reader, side by side.
 
-    .venv/bin/python -m bench.plate_reader CHECKPOINT [--labelme DIR] [--per-size 20] [--view-read 0.9]
+    .venv/bin/python -m bench.plate_reader CHECKPOINT [--labelme DIR] [--per-size 40] [--view-read 0.9]
 
 One checkpoint that holds a plate reader (``bench.add_small_nets --reader`` adds one), read
 four ways, photo by photo in turn (all see the same machine state), eager as serving runs it:
@@ -58,7 +58,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint")
     p.add_argument("--labelme", type=Path, help="a labelme folder to read instead of generated photos")
-    p.add_argument("--per-size", type=int, default=20, help="generated photos per standard size")
+    p.add_argument("--per-size", type=int, default=40, help="generated photos per standard size")
     p.add_argument("--seed", type=int, default=303)
     p.add_argument("--view-read", type=float, default=PlateScale().view_read_confidence,
                    help="reader_view's confidence threshold (default: the model's default)")
