@@ -192,7 +192,7 @@ def _read_plate(
     (the glyphs on the plate's board then join ``taken``), else the first valid reading from
     glyphs among the plate's candidate regions (those glyphs join ``taken``), else the reader's
     text, else the strongest board's failed reading from glyphs."""
-    read = _text_reading(group) if options.reader != "off" else None
+    read = _text_reading(group, options) if options.reader != "off" else None
     if read is not None and options.reader == "first":
         # the reader's box is its board's: a glyph reading's region may be a merged one, and
         # taking its box read 0.955 instead of 0.973 of 221 plates (bench/plate_reader.py)
@@ -225,16 +225,31 @@ def _read_glyphs(
     return first
 
 
-def _text_reading(group: list[Detection]) -> PlateReading | None:
+def _text_reading(group: list[Detection], options: ReadOptions) -> PlateReading | None:
     """The reading of the group's board the plate reader read most surely (board score x
-    text confidence), if it read any; its shape as the board's outline shows it (``board_shape``)."""
-    read = [b for b in group if b.text]
+    text confidence), unless a board read otherwise and surely reaches past it (``_reads_past``),
+    if it read any; its shape as the board's outline shows it (``board_shape``)."""
+    read = sorted((b for b in group if b.text), key=lambda b: -b.score * b.text_score)
     if not read:
         return None
-    board = max(read, key=lambda b: b.score * b.text_score)
+    board = next((b for b in read[1:] if _reads_past(b, read[0], options)), read[0])
     text = board.text
     return PlateReading(shape=board_shape(board), bbox=board.bbox, score=board.score * board.text_score,
                         region=text[:2], vehicle_type=text[2].upper(), serial=text[3:])
+
+
+#: a board reaching past another by this fraction of the other's width holds glyphs it lacks
+PAST_FRACTION = 0.1
+
+
+def _reads_past(wide: Detection, board: Detection, options: ReadOptions) -> bool:
+    """Whether ``wide``, read surely (``reader_start_confidence``) as another text, holds most of
+    ``board`` and reaches past one of its ends: ``board`` was detected too short, and its text
+    guesses the glyph it lacks (a weaker but wider board reads the whole plate)."""
+    (x1, _, x2, _), (w1, _, w2, _) = board.bbox, wide.bbox
+    reach = PAST_FRACTION * (x2 - x1)
+    return (wide.text != board.text and wide.text_score >= options.reader_start_confidence
+            and box_overlaps(board.bbox, wide.bbox, "iof") >= 0.8 and (x1 - w1 >= reach or w2 - x2 >= reach))
 
 
 #: a board's outline at least this many times as long as high is a one-row plate's, at most

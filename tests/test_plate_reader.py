@@ -142,6 +142,17 @@ def test_a_board_detected_too_short_is_read_from_its_glyphs() -> None:
     assert read(24.0) == "31A1234"  # a glyph a little over the edge: the reader saw the whole plate
 
 
+def test_a_wider_board_read_surely_outreads_a_stronger_board_cut_short() -> None:
+    cut = Detection("l_board", 0.9, (40.0, 10.0, 190.0, 50.0), None, "11e0461", 0.65)
+    def read(wide_confidence: float) -> str:
+        wide = Detection("l_board", 0.3, (10.0, 8.0, 192.0, 52.0), None, "91e0461", wide_confidence)
+        reading, = read_plates([cut, wide])
+        return reading.text
+
+    assert read(0.99) == "91E0461"
+    assert read(0.8) == "11E0461"  # not sure enough to overrule the stronger board
+
+
 def test_plates_joined_by_a_board_detected_too_large_are_each_read() -> None:
     too_large = Detection("r_board", 0.95, (0.0, 0.0, 200.0, 180.0))
     upper = Detection("l_board", 0.6, (10.0, 10.0, 190.0, 50.0), None, "51a1234", 0.9)
