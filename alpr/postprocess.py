@@ -228,13 +228,17 @@ def _read_glyphs(
 def _text_reading(group: list[Detection], options: ReadOptions) -> PlateReading | None:
     """The reading of the group's board the plate reader read most surely (board score x
     text confidence), unless a board read otherwise and surely reaches past it (``_reads_past``),
-    if it read any; its shape as the board's outline shows it (``board_shape``)."""
+    if it read any; its shape as the board's outline shows it (``board_shape``). Its box is the
+    smallest of the boards that read its text surely (``reader_start_confidence``): a board the
+    whole text was read from holds the whole plate, and a looser one often scores higher."""
     read = sorted((b for b in group if b.text), key=lambda b: -b.score * b.text_score)
     if not read:
         return None
     board = next((b for b in read[1:] if _reads_past(b, read[0], options)), read[0])
     text = board.text
-    return PlateReading(shape=board_shape(board), bbox=board.bbox, score=board.score * board.text_score,
+    sure = [b for b in read if b.text == text and b.text_score >= options.reader_start_confidence]
+    box = min((b.bbox for b in sure + [board]), key=lambda x: (x[2] - x[0]) * (x[3] - x[1]))
+    return PlateReading(shape=board_shape(board), bbox=box, score=board.score * board.text_score,
                         region=text[:2], vehicle_type=text[2].upper(), serial=text[3:])
 
 

@@ -153,6 +153,18 @@ def test_a_wider_board_read_surely_outreads_a_stronger_board_cut_short() -> None
     assert read(0.8) == "11E0461"  # not sure enough to overrule the stronger board
 
 
+def test_a_reading_has_the_box_of_the_tightest_board_read_surely() -> None:
+    loose = Detection("l_board", 0.7, (0.0, 0.0, 300.0, 80.0), None, "83a7401", 0.998)
+    def box(tight_confidence: float):
+        tight = Detection("l_board", 0.65, (50.0, 10.0, 250.0, 60.0), None, "83a7401", tight_confidence)
+        reading, = read_plates([loose, tight])
+        assert reading.score == pytest.approx(0.7 * 0.998)  # the surest board speaks for the plate
+        return reading.bbox
+
+    assert box(0.999) == (50.0, 10.0, 250.0, 60.0)
+    assert box(0.5) == loose.bbox  # a board read unsurely may lack part of the plate
+
+
 def test_plates_joined_by_a_board_detected_too_large_are_each_read() -> None:
     too_large = Detection("r_board", 0.95, (0.0, 0.0, 200.0, 180.0))
     upper = Detection("l_board", 0.6, (10.0, 10.0, 190.0, 50.0), None, "51a1234", 0.9)
