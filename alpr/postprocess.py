@@ -2,8 +2,9 @@
 
 A board the plate reader read (``Detection.text``, alpr/model/plate_reader.py) reads as it
 says, scored board x reader confidence (``ReadOptions.reader``: or only when its glyphs fail),
-with the shape its outline's proportions show; unless the board was detected too short (a glyph
-of a valid, different glyph reading of the plate lies partly off it): then the glyphs read it.
+with the shape its outline's proportions show and the box of the tightest board read so surely;
+unless the board was detected too short (a wider board reads another text surely, or a glyph of
+a valid, different glyph reading of the plate lies partly off it): then that reads it.
 Boards the reader read that overlap no surer read board are plates of their own, even when a
 board detected too large joined them into one group.
 Otherwise, for each plate (overlapping board detections are one plate: the strongest board is its
@@ -194,7 +195,7 @@ def _read_plate(
     text, else the strongest board's failed reading from glyphs."""
     read = _text_reading(group, options) if options.reader != "off" else None
     if read is not None and options.reader == "first":
-        # the reader's box is its board's: a glyph reading's region may be a merged one, and
+        # the reader's box is a board's: a glyph reading's region may be a merged one, and
         # taking its box read 0.955 instead of 0.973 of 221 plates (bench/plate_reader.py)
         from_glyphs = _read_glyphs(group, glyphs, set(taken), parts, options)
         same_plate = from_glyphs.valid and box_overlaps(read.bbox, from_glyphs.bbox) >= SAME_PLATE_IOU
