@@ -2,8 +2,8 @@
 
 A board the plate reader read (``Detection.text``, alpr/model/plate_reader.py) reads as it
 says, scored board x reader confidence (``ReadOptions.reader``: or only when its glyphs fail),
-with the shape its outline's proportions show and the box of the tightest board read so surely;
-unless the board was detected too short (a wider board reads another text surely, or a glyph of
+with the shape its outline's proportions show and the box of the tightest board that read
+that text surely; unless the board was detected too short (a wider board reads another text surely, or a glyph of
 a valid, different glyph reading of the plate lies partly off it): then that reads it.
 Boards the reader read that overlap no surer read board are plates of their own, even when a
 board detected too large joined them into one group.
