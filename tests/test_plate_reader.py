@@ -142,6 +142,19 @@ def test_a_board_detected_too_short_is_read_from_its_glyphs() -> None:
     assert read(24.0) == "31A1234"  # a glyph a little over the edge: the reader saw the whole plate
 
 
+def test_only_the_glyphs_a_board_cut_off_are_taken_from_the_detectors_glyphs() -> None:
+    """The detector misreads a glyph on the board (the last digit) as well: the reader's stands."""
+    glyphs = _glyphs("51a1239")  # x 20 ... 170, the last one misread
+    def read(reader_text: str) -> str:
+        board = Detection("l_board", 0.9, (30.0, 10.0, 190.0, 50.0), None, reader_text, 0.95)
+        reading, = read_plates([board] + glyphs)
+        assert reading.glyphs[0].label == "5" and reading.glyphs[-1].label == reading.text[-1]
+        return reading.text
+
+    assert read("31a1234") == "51A1234"  # the first digit guessed: the glyph's; the last one the reader's
+    assert read("51a1234") == "51A1234"  # the cut glyph read alike: the reader's reading
+
+
 def test_a_wider_board_read_surely_outreads_a_stronger_board_cut_short() -> None:
     cut = Detection("l_board", 0.9, (40.0, 10.0, 190.0, 50.0), None, "11e0461", 0.65)
     def read(wide_confidence: float) -> str:
@@ -151,6 +164,9 @@ def test_a_wider_board_read_surely_outreads_a_stronger_board_cut_short() -> None
 
     assert read(0.99) == "91E0461"
     assert read(0.8) == "11E0461"  # not sure enough to overrule the stronger board
+    # a board reaching far further holds another plate as well (its text the other plate's)
+    beside = Detection("l_board", 0.3, (35.0, 8.0, 400.0, 52.0), None, "91e0461", 0.99)
+    assert [r.text for r in read_plates([cut, beside])] == ["11E0461"]
 
 
 def test_a_reading_has_the_box_of_the_tightest_board_read_surely() -> None:
