@@ -1,11 +1,14 @@
 """Train the glyph classifier and/or the plate reader for an existing checkpoint, and write a
 checkpoint that holds them.
 
-    .venv/bin/python -m bench.add_small_nets CHECKPOINT COCO_DIR OUT [--glyphs] [--reader] [--epochs N]
+    .venv/bin/python -m bench.add_small_nets CHECKPOINT COCO_DIR OUT [--glyphs] [--reader]
+        [--config configs/training.yaml] [--epochs N]
 
-For detectors trained before these networks existed, or to compare one detector with and
-without them (``Detector(..., second_look=False, plate_reader=False)`` ignores them). Each
-trains on COCO_DIR's train split and scores on its val split, as the train step does.
+For detectors trained before these networks existed, to give one a newer recipe's networks, or
+to compare one detector with and without them (``Detector(..., second_look=False,
+plate_reader=False)`` ignores them). Each is trained as the pipeline config's ``train_params``
+say (``glyphs:``, ``reader:``; default: the default pipeline's), on COCO_DIR's train split, and
+scored on its val split, as the train step does.
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ import dataclasses
 import logging
 from pathlib import Path
 
+from alpr.config_loader import load_yaml
 from alpr.model.checkpoint import load_checkpoint, save_checkpoint
-from alpr.model.glyph_classifier import GlyphParams, train_glyph_classifier
-from alpr.model.plate_reader import ReaderParams, train_plate_reader
+from alpr.model.glyph_classifier import train_glyph_classifier
+from alpr.model.plate_reader import train_plate_reader
+from alpr.model.training_config import TrainParams
+from alpr.project import PROJECT_ROOT
 
 
 def main() -> None:
@@ -27,19 +33,24 @@ def main() -> None:
     p.add_argument("out")
     p.add_argument("--glyphs", action="store_true", help="(re)train the glyph classifier")
     p.add_argument("--reader", action="store_true", help="(re)train the plate reader")
-    p.add_argument("--epochs", type=int, help="epochs of each (default: their own)")
+    p.add_argument("--config", default=str(PROJECT_ROOT / "configs" / "training.yaml"),
+                   help="pipeline config whose train_params say how (default: configs/training.yaml)")
+    p.add_argument("--epochs", type=int, help="epochs of each (default: the config's)")
     args = p.parse_args()
     if not (args.glyphs or args.reader):
         p.error("nothing to train: give --glyphs and/or --reader")
     logging.basicConfig(level=logging.INFO)
-    checkpoint = load_checkpoint(args.checkpoint)
+    params = TrainParams.model_validate((load_yaml(args.config).get("parameters") or {}).get("train_params") or {})
     epochs = {"epochs": args.epochs} if args.epochs else {}
+    checkpoint = load_checkpoint(args.checkpoint)
     if args.glyphs:
-        checkpoint = dataclasses.replace(checkpoint, glyphs=train_glyph_classifier(args.coco_dir, GlyphParams(**epochs)))
-        print(f"glyph classifier: {checkpoint.glyphs.metrics}")
+        glyphs = train_glyph_classifier(args.coco_dir, params.glyphs.model_copy(update=epochs))
+        checkpoint = dataclasses.replace(checkpoint, glyphs=glyphs)
+        print(f"glyph classifier: {glyphs.metrics}")
     if args.reader:
-        checkpoint = dataclasses.replace(checkpoint, reader=train_plate_reader(args.coco_dir, ReaderParams(**epochs)))
-        print(f"plate reader: {checkpoint.reader.metrics}")
+        reader = train_plate_reader(args.coco_dir, params.reader.model_copy(update=epochs))
+        checkpoint = dataclasses.replace(checkpoint, reader=reader)
+        print(f"plate reader: {reader.metrics}")
     save_checkpoint(checkpoint, args.out)
     print(f"wrote {args.out}")
 

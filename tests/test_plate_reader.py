@@ -207,6 +207,10 @@ def test_synthetic_boards_are_drawn_reproducibly() -> None:
     assert x.shape[1:] == (1, 48, 128) and len(texts) == len(x) >= 6 and all(PLATE_TEXT.fullmatch(t) for t in texts)
     again, texts_again = synthetic_samples(params, np.random.default_rng(0))
     assert texts_again == texts and np.array_equal(again, x)
+    # drawn with the generator's options given: here the classic look, three plates a photo
+    classic = params.model_copy(update={"synthetic_options": {"look": "classic", "plates_per_image": (3, 3)}})
+    x3, texts3 = synthetic_samples(classic, np.random.default_rng(0))
+    assert len(texts3) == 3 * 3 * 2 and not np.array_equal(x3[:6], x[:6])
 
 
 def test_the_reference_model_reads_plates_from_the_view_with_fewer_passes(reference_checkpoint: Path,

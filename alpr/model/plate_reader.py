@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -53,10 +54,14 @@ class ReaderParams(BaseModel):
     jitter: float = Field(0.06, ge=0.0, le=0.3)
     turn_deg: float = Field(3.0, ge=0.0, le=20.0)
     copies: int = Field(2, ge=1)  # jittered samples per true board
-    #: photos drawn by the generator's varied look (``alpr.synth``: 24 faces, paints, borders,
-    #: lighting; 640x480 JPEGs) whose boards join the training split's: the reader learns styles
-    #: the dataset lacks, for seconds of drawing; 0: the dataset alone
+    #: photos drawn by the generator (``alpr.synth``; by default its varied look: 24 faces,
+    #: paints, borders, lighting; 640x480 JPEGs) whose boards join the training split's: the
+    #: reader learns from more boards, or styles the dataset lacks, for seconds of drawing;
+    #: 0: the dataset alone
     synthetic_photos: int = Field(0, ge=0)
+    #: the generator's options for those photos (``alpr.synth.SynthOptions`` fields, e.g.
+    #: ``{"look": "classic"}``: more boards of the dataset's own look); empty: its defaults
+    synthetic_options: dict[str, Any] = Field(default_factory=dict)
     #: CTC first learns to emit only blanks: ~1000 steps of 32 boards pass before any text
     #: reads, ~2500 before 0.9 of the val split does (the default pipeline's data: ~3000 steps
     #: in 15 epochs)
@@ -200,7 +205,7 @@ def _drawn_boards(task: tuple[ReaderParams, int]) -> tuple[list[np.ndarray], lis
 
     params, i = task
     rng = image_rng(params.seed, i)
-    options = SynthOptions()
+    options = SynthOptions(**params.synthetic_options)
     scene = render_scene(rng, options)
     quality = int(rng.integers(options.jpeg_quality[0], options.jpeg_quality[1] + 1))
     jpeg = cv2.imencode(".jpg", scene.image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
