@@ -190,6 +190,10 @@ def test_plates_joined_by_a_board_detected_too_large_are_each_read() -> None:
     assert sorted((r.text, r.bbox) for r in readings) == [("29B5678", lower.bbox), ("51A1234", upper.bbox)]
     # without the reader the group is one plate of no readable glyphs
     assert read_plates([too_large, upper, lower, again], ReadOptions(reader="off")) == []
+    # the board too large reads one of them surely itself: it still joins two plates
+    read_too = Detection("r_board", 0.95, too_large.bbox, None, "51a1234", 0.9)
+    readings = read_plates([read_too, upper, lower, again])
+    assert sorted((r.text, r.bbox) for r in readings) == [("29B5678", lower.bbox), ("51A1234", upper.bbox)]
 
 
 def test_a_weak_board_the_reader_reads_surely_is_a_plate() -> None:
