@@ -176,7 +176,9 @@ def _split_by_text(group: list[Detection], options: ReadOptions) -> list[list[De
     read = [b for b in group if b.text]
     leads: list[Detection] = []
     for board in sorted(read, key=lambda b: -b.score * b.text_score):
-        if not _joins_plates(board, read, options) and not any(_overlaps(board.bbox, lead.bbox, options) for lead in leads):
+        if _joins_plates(board, read, options):
+            continue
+        if not any(_overlaps(board.bbox, lead.bbox, options) for lead in leads):
             leads.append(board)
     if len(leads) < 2:
         return [group]
@@ -191,7 +193,8 @@ def _joins_plates(board: Detection, read: list[Detection], options: ReadOptions)
     """Whether ``board`` holds two read boards that read different texts and lie apart: it joins
     two plates, whatever it read itself (a board detected too large often reads one of them
     surely, and would lead the group)."""
-    inside = [b for b in read if b is not board and box_overlaps(b.bbox, board.bbox, "iof") >= options.board_fragment_inside]
+    inside = [b for b in read
+              if b is not board and box_overlaps(b.bbox, board.bbox, "iof") >= options.board_fragment_inside]
     return any(a.text != b.text and not _overlaps(a.bbox, b.bbox, options)
                for i, a in enumerate(inside) for b in inside[i + 1:])
 
