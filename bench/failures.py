@@ -1,6 +1,6 @@
 """Failure analysis: why plates are not read, by cause and by what the plate looked like.
 
-    .venv/bin/python -m bench.failures CHECKPOINT LABELME_DIR [--out DIR] [--worst 24]
+    .venv/bin/python -m bench.failures CHECKPOINT LABELME_DIR [--out DIR] [--worst 24] [--plate-scale NAME=VALUE ...]
 
 Every photo of the labelme folder (any source: generated, foreign, annotated by hand) is read
 by ``Detector`` as serving runs it. Each true plate not read exactly gets a cause
@@ -9,8 +9,9 @@ misplaced, glyph wrong), counted overall and per plate width, tilt, photo size, 
 where the renderer recorded them in the labelme file (``render``), per font, paint, background
 kind and effect (occluders, shadow, glare...). ``not_found_on_plain_boards`` counts boards not
 found although flat, untilted (< 3 degrees), unoccluded and at least 5 % of the photo's width:
-those should never be missed. Prints JSON; writes it and a gallery of the worst cases (boards
-not found first, widest first; then misreadings) to ``--out``.
+those should never be missed. Lists every miss (file, truth, cause, what was read there).
+Prints JSON; writes it and a gallery of the worst cases (boards not found first, widest first;
+then misreadings) to ``--out``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from alpr.metrics.plate_rate import (
     plate_width_bucket,
 )
 from alpr.postprocess import ReadOptions
+from bench.photo_sizes import add_plate_scale_option, plate_scale_overrides
 
 TILTS = (0, 3, 10, 20)  # degrees: bucket edges
 TILE = (320, 170)  # gallery tile (width, height)
@@ -80,8 +82,8 @@ def plate_attributes(item, doc: dict) -> dict[int, dict]:
     return out
 
 
-def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24,
-            extra_find_scales: tuple[float, ...] | None = None) -> dict:
+def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24, plate_scale: dict | None = None) -> dict:
+    """``plate_scale``: test-time ``PlateScale`` fields changed (``bench.photo_sizes.plate_scale_overrides``)."""
     from alpr.model.detector import Detector, read_detected_plates
 
     annotations, validation = read_labelme_folder(folder, progress=False)
@@ -89,7 +91,7 @@ def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24,
     gt = coco_from_dict(coco_document(items, {i.json_file: i.image_file for i in items}))
     fs, root = open_fs(folder)
     detector = Detector(checkpoint, mask_classes=list(BOARD_CLASSES))  # as serving runs it
-    detector.configure_test(extra_find_scales=extra_find_scales)
+    detector.configure_test(plate_scale=plate_scale)
     everything, readings, attributes, item_of = {}, {}, {}, {}
     for image_id, item in enumerate(items, start=1):
         pixels = cv2.imdecode(np.frombuffer(load_image_bytes(folder, item), np.uint8), cv2.IMREAD_COLOR)
@@ -127,6 +129,9 @@ def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24,
         "by": {key: {value: {"plates": row["plates"], "eir": round(row["exact"] / row["plates"], 4),
                              **{c: row[c] for c in MISS_CAUSES if row[c]}}
                      for value, row in sorted(values.items())} for key, values in by.items()},
+        "misses": [{"file": item_of[o.image_id].image_file, "truth": o.truth["text"], "shape": o.truth["shape"],
+                    "bbox": [round(v) for v in o.truth["bbox"]], "cause": cause,
+                    "read": near.text if near is not None else None} for o, cause, near, _ in misses],
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "failures.json").write_text(json.dumps(result, indent=1))
@@ -171,11 +176,11 @@ def main() -> None:
     p.add_argument("labelme", help="labelme folder (local path or fsspec URL)")
     p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "alpr-failures")
     p.add_argument("--worst", type=int, default=24, help="gallery size")
-    p.add_argument("--extra-find-scales", type=float, nargs="*",
-                   help="coarser finding views (multiples of the finding scale; default: the model's)")
+    add_plate_scale_option(p)
     args = p.parse_args()
-    extra = tuple(args.extra_find_scales) if args.extra_find_scales is not None else None
-    print(json.dumps(analyse(str(Path(args.checkpoint).resolve()), args.labelme, args.out, args.worst, extra), indent=1))
+    plate_scale = plate_scale_overrides(args.plate_scale)
+    print(json.dumps(analyse(str(Path(args.checkpoint).resolve()), args.labelme, args.out, args.worst, plate_scale),
+                     indent=1))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Benchmark: exact-plate rate and latency per photo size, eager and served, side by side.
 
     .venv/bin/python -m bench.photo_sizes CHECKPOINT [--labelme DIR] [--per-size 40] [--no-served]
+        [--plate-scale NAME=VALUE ...]
 
 Photos: a labelme folder (``--labelme``, any sizes; its true readings are the boards'
 ``description``), or generated ones: ``--per-size`` photos at each of 640x480, 800x600,
@@ -32,6 +33,7 @@ from alpr.coco import SplitSpec, merge_to_coco
 from alpr.labelme import read_labelme_folder
 from alpr.metrics import coco_from_dict
 from alpr.metrics.plate_rate import PHOTO_SIZES, bucketed_metrics, metrics_of, photo_size_bucket, plate_outcomes
+from alpr.model.plate_scale import PlateScale
 from alpr.postprocess import PlateReading
 from alpr.synth import generate_dataset
 from bench.train_eval import DEFAULT_SYNTH, synth_options
@@ -71,13 +73,37 @@ def pairs(out: Path, n: int, seed: int) -> dict[str, list[bytes]]:
     return photos
 
 
-def eager_readings(checkpoint: str, coco: Path, doc: dict, retry_scales: list[float] | None = None
+def plate_scale_overrides(pairs: list[str]) -> dict:
+    """``NAME=VALUE`` pairs as ``PlateScale`` fields (VALUE in JSON: ``0.4``, ``[1.25, 0.8]``,
+    ``null``), checked against the model so a typo fails before any photo is read."""
+    changes = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in PlateScale.model_fields or not value:
+            raise SystemExit(f"--plate-scale {pair!r}: expected NAME=VALUE, NAME one of {sorted(PlateScale.model_fields)}")
+        try:
+            changes[name] = json.loads(value)
+        except json.JSONDecodeError as e:
+            raise SystemExit(f"--plate-scale {pair!r}: VALUE is not JSON ({e})") from None
+    try:
+        PlateScale.model_validate(changes)
+    except ValueError as e:
+        raise SystemExit(f"--plate-scale: {e}") from None
+    return changes
+
+
+def add_plate_scale_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plate-scale", action="append", default=[], metavar="NAME=VALUE",
+                        help="a test-time PlateScale field of the eager path, VALUE in JSON "
+                             "(e.g. retry_scales=[], find_min_scale=0.4); repeatable")
+
+
+def eager_readings(checkpoint: str, coco: Path, doc: dict, plate_scale: dict | None = None
                    ) -> tuple[dict[int, list[PlateReading]], dict[int, float]]:
     from alpr.model.detector import Detector, read_detected_plates
 
     detector = Detector(checkpoint, mask_classes=list(BOARD_CLASSES))  # as serving runs it
-    if retry_scales is not None:
-        detector.plate_scale.retry_scales = tuple(retry_scales)
+    detector.configure_test(plate_scale=plate_scale)
     readings, times = {}, {}
     for image in doc["images"]:
         pixels = cv2.imread(str(coco / image["file_name"]))
@@ -129,14 +155,14 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=303)
     p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "alpr-photo-sizes")
     p.add_argument("--no-served", action="store_true", help="skip the local deployment (eager path only)")
-    p.add_argument("--retry-scales", type=float, nargs="*",
-                   help="eager path: re-read scales for plates read no valid text (none: read once; default: the model's)")
+    add_plate_scale_option(p)
     args = p.parse_args()
     checkpoint = str(Path(args.checkpoint).resolve())
+    plate_scale = plate_scale_overrides(args.plate_scale)
 
     coco, doc, gt, bad = test_set(args.labelme or generated(args.out, args.per_size, args.seed), args.out / "coco")
-    out: dict = {"photos": len(doc["images"]), "bad_files": bad,
-                 "eager": report(gt, doc, *eager_readings(checkpoint, coco, doc, args.retry_scales))}
+    out: dict = {"photos": len(doc["images"]), "bad_files": bad, "plate_scale": plate_scale,
+                 "eager": report(gt, doc, *eager_readings(checkpoint, coco, doc, plate_scale))}
     if not args.no_served:
         from alpr.deployment.local import LocalDeployer, free_ports
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from alpr.foreign import generate_foreign
 from alpr.metrics.plate_rate import MISS_CAUSES
 from alpr.synth import SynthOptions, generate_dataset
 from bench.failures import analyse
+from bench.photo_sizes import plate_scale_overrides
 
 
 def test_misses_are_counted_by_cause_and_by_what_the_plate_looked_like(tmp_path: Path, reference_checkpoint: Path) -> None:
@@ -51,3 +53,13 @@ def test_misses_are_counted_by_cause_and_by_what_the_plate_looked_like(tmp_path:
     gallery = cv2.imread(result["gallery"])
     assert gallery is not None and gallery.shape[1] == 4 * 320 and gallery.shape[0] >= 170
     shutil.rmtree(tmp_path / "synth")
+
+
+def test_plate_scale_overrides_are_typed_and_checked() -> None:
+    """The benches' ``--plate-scale NAME=VALUE``: JSON values become PlateScale fields; an
+    unknown name, a value that is not JSON or one the model refuses stops before any photo."""
+    assert plate_scale_overrides(["retry_scales=[]", "find_min_scale=0.4", "view_read_confidence=null"]) == {
+        "retry_scales": [], "find_min_scale": 0.4, "view_read_confidence": None}
+    for bad in ("find_min_scal=0.4", "find_min_scale", "retry_scales=[1.25,", "find_min_scale=2"):
+        with pytest.raises(SystemExit, match="--plate-scale"):
+            plate_scale_overrides([bad])
