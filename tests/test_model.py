@@ -308,6 +308,23 @@ def test_detector_looks_again_at_every_plate_at_the_reading_scale(trained) -> No
     assert factor3 == 180.0 / 600.0 and region3 == (0, 250, 900, 450)  # clipped to the photo
 
 
+def test_a_plate_is_cropped_by_its_strongest_board_widened_by_boards_cut_short() -> None:
+    """A weak board boxing a plate with much of the scene around it does not set the crop's
+    scale (the plate would be read far below the reading width); two halves of a plate cut
+    short do, joined."""
+    from alpr.model.detector import _plate_box
+    from alpr.postprocess import Detection
+
+    plate = Detection("r_board", 0.93, (92.0, 128.0, 173.0, 188.0))
+    scene = Detection("r_board", 0.11, (61.0, 76.0, 493.0, 312.0))
+    assert _plate_box([plate, scene]) == plate.bbox
+    left = Detection("l_board", 0.56, (1512.0, 428.0, 2130.0, 612.0))
+    right = Detection("l_board", 0.55, (1204.0, 405.0, 1737.0, 634.0))
+    loose = Detection("l_board", 0.36, (991.0, 392.0, 2380.0, 734.0))  # 2.25 times the strongest board's width
+    assert _plate_box([left, right, loose]) == (1204.0, 405.0, 2130.0, 634.0)
+    assert _plate_box([left, loose, right]) == (1204.0, 405.0, 2130.0, 634.0)
+
+
 def test_detector_finds_on_a_reduced_view_and_reads_crops_at_full_resolution(trained, tiny_dataset: Path) -> None:
     """The cascade's plumbing with the real model: an untrained model finds no boards, so the
     finding view gets one added (a 40 px board there: 133 px in the photo, too small to read);

@@ -181,6 +181,20 @@ def test_a_reading_has_the_box_of_the_tightest_board_read_surely() -> None:
     assert box(0.5) == loose.bbox  # a board read unsurely may lack part of the plate
 
 
+def test_a_reading_has_the_box_of_its_boards_outline() -> None:
+    """A board boxed with much of the scene around it but masked tightly: the plate's box is the
+    mask's (the box alone matched the true plate with IoU < 0.5). The detection box is still the
+    one a glyph reading is compared with: a board cut short whose glyph reading's box is loose
+    still takes the glyph it cut off."""
+    loose = Detection("l_board", 0.7, (0.0, 0.0, 300.0, 120.0), _outline(40, 30, 200, 50), "83a7401", 0.99)
+    reading, = read_plates([loose])
+    assert reading.bbox == (40.0, 30.0, 241.0, 81.0)
+    cut = Detection("l_board", 0.9, (42.0, 5.0, 190.0, 55.0), _outline(42, 15, 148, 30), "31a1234", 0.95)
+    looser = Detection("l_board", 0.4, (10.0, 0.0, 195.0, 62.0))  # the glyphs read on it: 0.65 IoU with
+    reading, = read_plates([cut, looser] + _glyphs("51a1234"))  # the cut board's box, 0.4 with its outline's
+    assert reading.text == "51A1234"
+
+
 def test_plates_joined_by_a_board_detected_too_large_are_each_read() -> None:
     too_large = Detection("r_board", 0.95, (0.0, 0.0, 200.0, 180.0))
     upper = Detection("l_board", 0.6, (10.0, 10.0, 190.0, 50.0), None, "51a1234", 0.9)

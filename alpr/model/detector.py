@@ -330,7 +330,7 @@ class Detector:
         crops = []
         for group in group_boards(boards, self.read_options)[:MAX_CROPS]:
             shape = BOARD_CLASSES[group[0].label]
-            x1, y1, x2, y2 = union_box(o.bbox for o in group)
+            x1, y1, x2, y2 = _plate_box(group)
             w, h = max(x2 - x1, 1.0), max(y2 - y1, 1.0)
             m = ps.crop_margin
             region = (max(int(x1 - m * w), 0), max(int(y1 - m * h), 0),
@@ -338,6 +338,28 @@ class Detector:
             own = (x1 - 0.25 * w, y1 - 0.25 * h, x2 + 0.25 * w, y2 + 0.25 * h)
             crops.append((region, own, ps.target_width[shape] / w))
         return crops
+
+
+#: a group's weaker boards widen the box a plate is cropped and scaled by up to this many times
+#: its strongest board's width and height
+CROP_MAX_WIDEN = 2.0
+
+
+def _plate_box(group: list[Detection]) -> Box:
+    """The box one plate's boards (strongest first) say it fills: the strongest board's, joined
+    with each weaker one (in turn) while that keeps within ``CROP_MAX_WIDEN`` times its width
+    and height. Boards cut short join into the whole plate; a weak board boxing the plate with
+    much of the scene around it does not: the union with it scaled plates far below the reading
+    width, and the crop read nothing (a 60 px plate of a 640x480 photo, joined with a 430 px box
+    of the scene, was read at 13 px)."""
+    lead = group[0].bbox
+    max_w, max_h = CROP_MAX_WIDEN * (lead[2] - lead[0]), CROP_MAX_WIDEN * (lead[3] - lead[1])
+    box = lead
+    for board in group[1:]:
+        joined = union_box([box, board.bbox])
+        if joined[2] - joined[0] <= max_w and joined[3] - joined[1] <= max_h:
+            box = joined
+    return box
 
 
 def _resized(image: np.ndarray, scale: float) -> tuple[np.ndarray, tuple[float, float]]:
