@@ -136,7 +136,7 @@ def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24, plate_scal
     out.mkdir(parents=True, exist_ok=True)
     (out / "failures.json").write_text(json.dumps(result, indent=1))
     order = sorted(misses, key=lambda m: (m[1] != "board not found", -(m[0].truth["bbox"][2] - m[0].truth["bbox"][0])))
-    if order:
+    if order and worst > 0:
         gallery = _gallery(order[:worst], folder, item_of)
         cv2.imwrite(str(out / "worst.png"), gallery)
         result["gallery"] = str(out / "worst.png")

@@ -320,7 +320,7 @@ def test_a_plate_is_cropped_by_its_strongest_board_widened_by_boards_cut_short()
     assert _plate_box([plate, scene]) == plate.bbox
     left = Detection("l_board", 0.56, (1512.0, 428.0, 2130.0, 612.0))
     right = Detection("l_board", 0.55, (1204.0, 405.0, 1737.0, 634.0))
-    loose = Detection("l_board", 0.36, (991.0, 392.0, 2380.0, 734.0))  # 2.25 times the strongest board's width
+    loose = Detection("l_board", 0.36, (900.0, 380.0, 2550.0, 740.0))  # 2.7 times the strongest board's width
     assert _plate_box([left, right, loose]) == (1204.0, 405.0, 2130.0, 634.0)
     assert _plate_box([left, loose, right]) == (1204.0, 405.0, 2130.0, 634.0)
 
