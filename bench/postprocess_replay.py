@@ -50,7 +50,7 @@ def save_cache(path: Path, detections: dict[int, list[Detection]]) -> None:
 def load_cache(path: Path) -> dict[int, list[Detection]]:
     def detection(d: dict) -> Detection:
         polygon = tuple(tuple(p) for p in d["polygon"]) if d["polygon"] else None
-        return Detection(d["label"], d["score"], tuple(d["bbox"]), polygon)
+        return Detection(d["label"], d["score"], tuple(d["bbox"]), polygon, d.get("text", ""), d.get("text_score", 0.0))
 
     return {int(k): [detection(d) for d in v] for k, v in json.loads(path.read_text()).items()}
 
