@@ -235,7 +235,9 @@ def _read_plate(
         taken.update(i for i, g in enumerate(glyphs) if _contains(group[0], g.center))
         return replace(read, bbox=board.outline_box)
     from_glyphs = _read_glyphs(group, glyphs, taken, parts, options)
-    return replace(read, bbox=board.outline_box) if read is not None and not from_glyphs.valid else from_glyphs
+    if read is not None and not from_glyphs.valid:
+        return replace(read, bbox=board.outline_box)
+    return from_glyphs
 
 
 def _read_glyphs(
@@ -259,10 +261,10 @@ def _text_reading(group: list[Detection], options: ReadOptions) -> tuple[PlateRe
     text confidence), unless a board read otherwise and surely reaches past it (``_reads_past``),
     if it read any; its shape as the board's outline shows it (``board_shape``). Its box is the
     smallest of the boards that read its text surely (``reader_start_confidence``): a board the
-    whole text was read from holds the whole plate, and a looser one often scores higher. Also
-    that board: a plate read from the reader's text takes the box around its outline
-    (``Detection.outline_box``), as tight as the mask (boxes read right but 0.4-0.5 IoU off the
-    plate had masks 0.9 on it); its detection box stays the one compared with glyph readings."""
+    whole text was read from holds the whole plate, and a looser one often scores higher.
+    Returned with that board: a plate read from the reader's text takes the box around its
+    outline (``Detection.outline_box``), as tight as the mask (boxes read right but 0.4-0.5 IoU
+    off the plate had masks 0.9 on it); its detection box is the one compared with glyph readings."""
     read = sorted((b for b in group if b.text), key=lambda b: -b.score * b.text_score)
     if not read:
         return None

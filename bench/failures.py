@@ -1,6 +1,7 @@
 """Failure analysis: why plates are not read, by cause and by what the plate looked like.
 
-    .venv/bin/python -m bench.failures CHECKPOINT LABELME_DIR [--out DIR] [--worst 24] [--plate-scale NAME=VALUE ...]
+    .venv/bin/python -m bench.failures CHECKPOINT LABELME_DIR [--out DIR] [--worst 24]
+        [--plate-scale NAME=VALUE ...]
 
 Every photo of the labelme folder (any source: generated, foreign, annotated by hand) is read
 by ``Detector`` as serving runs it. Each true plate not read exactly gets a cause
@@ -82,8 +83,9 @@ def plate_attributes(item, doc: dict) -> dict[int, dict]:
     return out
 
 
-def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24, plate_scale: dict | None = None) -> dict:
-    """``plate_scale``: test-time ``PlateScale`` fields changed (``bench.photo_sizes.plate_scale_overrides``)."""
+def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24,
+            plate_scale: dict | None = None) -> dict:
+    """``plate_scale``: test-time ``PlateScale`` fields changed (``plate_scale_overrides``)."""
     from alpr.model.detector import Detector, read_detected_plates
 
     annotations, validation = read_labelme_folder(folder, progress=False)
@@ -129,8 +131,8 @@ def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24, plate_scal
         "by": {key: {value: {"plates": row["plates"], "eir": round(row["exact"] / row["plates"], 4),
                              **{c: row[c] for c in MISS_CAUSES if row[c]}}
                      for value, row in sorted(values.items())} for key, values in by.items()},
-        "misses": [{"file": item_of[o.image_id].image_file, "truth": o.truth["text"], "shape": o.truth["shape"],
-                    "bbox": [round(v) for v in o.truth["bbox"]], "cause": cause,
+        "misses": [{"file": item_of[o.image_id].image_file, "truth": o.truth["text"],
+                    "shape": o.truth["shape"], "bbox": [round(v) for v in o.truth["bbox"]], "cause": cause,
                     "read": near.text if near is not None else None} for o, cause, near, _ in misses],
     }
     out.mkdir(parents=True, exist_ok=True)
@@ -179,8 +181,8 @@ def main() -> None:
     add_plate_scale_option(p)
     args = p.parse_args()
     plate_scale = plate_scale_overrides(args.plate_scale)
-    print(json.dumps(analyse(str(Path(args.checkpoint).resolve()), args.labelme, args.out, args.worst, plate_scale),
-                     indent=1))
+    result = analyse(str(Path(args.checkpoint).resolve()), args.labelme, args.out, args.worst, plate_scale)
+    print(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

@@ -32,7 +32,13 @@ from alpr.classes import BOARD_CLASSES
 from alpr.coco import SplitSpec, merge_to_coco
 from alpr.labelme import read_labelme_folder
 from alpr.metrics import coco_from_dict
-from alpr.metrics.plate_rate import PHOTO_SIZES, bucketed_metrics, metrics_of, photo_size_bucket, plate_outcomes
+from alpr.metrics.plate_rate import (
+    PHOTO_SIZES,
+    bucketed_metrics,
+    metrics_of,
+    photo_size_bucket,
+    plate_outcomes,
+)
 from alpr.model.plate_scale import PlateScale
 from alpr.postprocess import PlateReading
 from alpr.synth import generate_dataset
@@ -80,7 +86,8 @@ def plate_scale_overrides(pairs: list[str]) -> dict:
     for pair in pairs:
         name, _, value = pair.partition("=")
         if name not in PlateScale.model_fields or not value:
-            raise SystemExit(f"--plate-scale {pair!r}: expected NAME=VALUE, NAME one of {sorted(PlateScale.model_fields)}")
+            raise SystemExit(f"--plate-scale {pair!r}: expected NAME=VALUE, NAME one of "
+                             f"{sorted(PlateScale.model_fields)}")
         try:
             changes[name] = json.loads(value)
         except json.JSONDecodeError as e:

@@ -20,9 +20,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from alpr.boxes import box_overlaps
 from alpr.metrics import coco_from_dict, plate_metrics
 from alpr.metrics.plate_rate import miss_cause, true_plates
-from alpr.boxes import box_overlaps
 from alpr.postprocess import Detection, PlateReading, ReadOptions, read_plates
 
 
@@ -50,7 +50,8 @@ def save_cache(path: Path, detections: dict[int, list[Detection]]) -> None:
 def load_cache(path: Path) -> dict[int, list[Detection]]:
     def detection(d: dict) -> Detection:
         polygon = tuple(tuple(p) for p in d["polygon"]) if d["polygon"] else None
-        return Detection(d["label"], d["score"], tuple(d["bbox"]), polygon, d.get("text", ""), d.get("text_score", 0.0))
+        return Detection(d["label"], d["score"], tuple(d["bbox"]), polygon,
+                         d.get("text", ""), d.get("text_score", 0.0))
 
     return {int(k): [detection(d) for d in v] for k, v in json.loads(path.read_text()).items()}
 

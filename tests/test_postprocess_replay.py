@@ -13,7 +13,8 @@ from bench.postprocess_replay import failure, load_cache, parse_options, save_ca
 def test_cache_round_trip_keeps_every_detection(tmp_path: Path) -> None:
     """Boards keep the plate reader's text: replays read them as serving does."""
     detections = {
-        3: [Detection("r_board", 0.9, (1.0, 2.0, 30.0, 20.0), ((1.0, 2.0), (30.0, 2.0), (30.0, 20.0)), "51a1234", 0.97),
+        3: [Detection("r_board", 0.9, (1.0, 2.0, 30.0, 20.0), ((1.0, 2.0), (30.0, 2.0), (30.0, 20.0)),
+                      "51a1234", 0.97),
             Detection("7", 0.4, (5.0, 5.0, 9.0, 12.0))],
         4: [],
     }
