@@ -222,7 +222,8 @@ def _read_plate(
         # taking its box read 0.955 instead of 0.973 of 221 plates (bench/plate_reader.py)
         from_glyphs = _read_glyphs(group, glyphs, set(taken), parts, options)
         same_plate = from_glyphs.valid and box_overlaps(read.bbox, from_glyphs.bbox) >= SAME_PLATE_IOU
-        text = _with_cut_glyphs(read, from_glyphs) if same_plate else read.text
+        seen = union_box(b.bbox for b in group if b.text == read.text.lower())
+        text = _with_cut_glyphs(read.text, seen, from_glyphs) if same_plate else read.text
         if text != read.text:
             # the reader saw a board detected too short and guessed (surely) the glyphs it cut off:
             # those come from the detector's glyphs, the rest from the reader
@@ -316,19 +317,22 @@ def board_shape(board: Detection) -> str:
 
 #: a glyph reading and a board overlapping this much (IoU) read the same plate
 SAME_PLATE_IOU = 0.5
-#: a glyph with more than this fraction of its box off the reader's board shows the board cut short
+#: a glyph with more than this fraction of its box off the boards the reader read shows them cut short
 CUT_GLYPH_FRACTION = 0.25
 
 
-def _with_cut_glyphs(read: PlateReading, from_glyphs: PlateReading) -> str:
+def _with_cut_glyphs(text: str, seen: Box, from_glyphs: PlateReading) -> str:
     """The reader's text, with the glyph reading's character at each position whose glyph lies
-    partly off the reader's board: the board was detected too short there, and the reader
-    guessed what it cut off. Only those: where a board cut one end, the detector still misreads
-    glyphs elsewhere that the reader reads right (on 443 generated plates it read a last digit
-    wrong beside a first digit off the board twice; the reader read both plates right)."""
-    chars = list(read.text)
+    partly off ``seen``, the box around every board that read that text: those boards were
+    detected too short there, and the reader guessed what they cut off. Only those: where a
+    board cut one end, the detector still misreads glyphs elsewhere that the reader reads right
+    (on 443 generated plates it read a last digit wrong beside a first digit off the board
+    twice; the reader read both plates right); and a glyph one board cut off but another that
+    read the same text holds, the reader saw (checked against the smallest such board, a last
+    "7" the detector took for a "1" replaced the reader's right "7")."""
+    chars = list(text)
     for i, (glyph, ch) in enumerate(zip(from_glyphs.glyphs, from_glyphs.text)):
-        if box_overlaps(glyph.bbox, read.bbox, "iof") < 1.0 - CUT_GLYPH_FRACTION:
+        if box_overlaps(glyph.bbox, seen, "iof") < 1.0 - CUT_GLYPH_FRACTION:
             chars[i] = ch
     return "".join(chars)
 
