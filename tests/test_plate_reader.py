@@ -9,8 +9,18 @@ import numpy as np
 import pytest
 
 from alpr.classes import GLYPHS
-from alpr.model.plate_reader import (PlateReader, ReaderParams, board_patch, board_rectangle, board_samples, decode,
-                                     synthetic_samples, train_plate_reader)
+from alpr.model.plate_reader import (
+    PlateReader,
+    ReaderParams,
+    board_patch,
+    board_rectangle,
+    board_samples,
+    decode,
+    synthetic_samples,
+    train_plate_reader,
+    vote,
+    widened,
+)
 from alpr.postprocess import Detection, ReadOptions, read_plates
 
 
@@ -59,6 +69,48 @@ def test_decode_reads_the_best_path_and_keeps_only_plate_texts() -> None:
     assert decode(steps("51a123")[None]) == [("", 0.0)]  # the repeat collapses: six characters
     assert decode(steps("5-1-a-1-2-3-4-5")[None]) == [("", 0.0)]  # eight
     assert decode(steps("5-1-8-1-2-3-4")[None]) == [("", 0.0)]  # a digit where the letter goes
+
+
+def test_a_boards_views_vote_for_the_text_read_most_surely_in_all() -> None:
+    # a mask cut through the first glyph: "8" seen as "3" surely, the widened views read "8"
+    views = [("35e4826", 0.995), ("85e4826", 0.9997), ("85e4826", 0.9996)]
+    assert vote(views) == ("85e4826", pytest.approx((0.9997 + 0.9996) / 3))
+    assert vote([("51a1234", 0.9), ("", 0.0), ("51a1234", 0.6)]) == ("51a1234", pytest.approx(0.5))
+    assert vote([("", 0.0), ("12d1212", 0.57), ("", 0.0)]) == ("", 0.0)  # one view of three: no reading
+    assert vote([("71a2391", 0.74), ("", 0.0), ("71a2331", 0.34)]) == ("", 0.0)
+    assert vote([("", 0.0), ("", 0.0)]) == ("", 0.0)
+    corners = np.float32([[10, 20], [110, 20], [110, 60], [10, 60]])
+    np.testing.assert_allclose(widened(corners, 0.1), [[0, 20], [120, 20], [120, 60], [0, 60]])
+
+
+def test_the_reference_reader_reads_boards_whose_outline_cuts_a_glyph_off(reference_checkpoint: Path) -> None:
+    """Outlines cut a fifth short at one end (through the first or last glyph, as masks of
+    tilted plates at a photo's edge are): one view of the outline misreads or reads nothing for
+    many; the widened views read nearly all."""
+    from alpr.model.checkpoint import load_checkpoint
+    from alpr.synth import SynthOptions
+    from alpr.synth.generate import image_rng
+    from alpr.synth.scene import render_scene
+
+    model = load_checkpoint(str(reference_checkpoint)).reader
+    one_view, views = PlateReader(model, widenings=(0.0,)), PlateReader(model)
+    options = SynthOptions.classic(image_sizes=[(640, 480)], plates_per_image=(1, 2))
+    read = {"one view": 0, "views": 0}
+    boards = 0
+    for i in range(16):
+        scene = render_scene(image_rng(77, i), options)
+        for plate in scene.plates:
+            corners = board_rectangle(plate.quad.tolist())
+            cut = 0.2 * (corners[1] - corners[0])
+            if boards % 2:
+                corners[[0, 3]] += cut
+            else:
+                corners[[1, 2]] -= cut
+            boards += 1
+            for name, reader in (("one view", one_view), ("views", views)):
+                read[name] += reader.read(scene.image, [corners.tolist()])[0][0] == plate.text.text.lower()
+    assert boards >= 16
+    assert read["one view"] <= 0.7 * boards and read["views"] >= 0.9 * boards, (read, boards)
 
 
 def test_plate_reader_learns_the_boards_it_is_shown(tiny_dataset: Path) -> None:
@@ -193,6 +245,20 @@ def test_a_reading_has_the_box_of_its_boards_outline() -> None:
     looser = Detection("l_board", 0.4, (10.0, 0.0, 195.0, 62.0))  # the glyphs read on it: 0.65 IoU with
     reading, = read_plates([cut, looser] + _glyphs("51a1234"))  # the cut board's box, 0.4 with its outline's
     assert reading.text == "51A1234"
+
+
+def test_a_glyph_one_board_cut_off_but_another_reading_alike_holds_is_the_readers() -> None:
+    """Two boards read the same text: the tighter one cut the last glyph short, a wider one holds
+    it; the detector took that glyph ("7") for a "1". The reader saw it: its "7" stands."""
+    glyphs = _glyphs("15d6901")  # x 20 ... 170
+    tight = Detection("l_board", 0.6, (10.0, 10.0, 160.0, 50.0), None, "15d6907", 0.999)
+    def read(wide_text: str) -> str:
+        wide = Detection("l_board", 0.65, (8.0, 8.0, 192.0, 52.0), None, wide_text, 0.8)
+        reading, = read_plates([wide, tight] + glyphs)
+        return reading.text
+
+    assert read("15d6907") == "15D6907"
+    assert read("") == "15D6901"  # no board that read it holds the last glyph: the glyph's
 
 
 def test_plates_joined_by_a_board_detected_too_large_are_each_read() -> None:

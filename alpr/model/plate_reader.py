@@ -113,7 +113,7 @@ def board_rectangle(outline: Points) -> np.ndarray:
 def board_patch(gray: np.ndarray, corners: np.ndarray, size: tuple[int, int], margin: float) -> np.ndarray:
     """The rectangle (``board_rectangle`` corners) and ``margin`` around it, resampled to
     ``size`` (w, h) and standardised: colour schemes and exposure vary, strokes do not."""
-    tl, tr, br, bl = corners.astype(np.float64)
+    tl, tr, _, bl = corners.astype(np.float64)
     across, down = tr - tl, bl - tl
     tl = tl - margin * (across + down)
     tr, bl = tl + (1 + 2 * margin) * across, tl + (1 + 2 * margin) * down
@@ -288,20 +288,57 @@ def decode(log_probs: np.ndarray) -> list[tuple[str, float]]:
     return out
 
 
+def widened(corners: np.ndarray, fraction: float) -> np.ndarray:
+    """The rectangle (``board_rectangle`` corners) longer by ``fraction`` of its width at each
+    end, along its reading direction."""
+    reach = fraction * (corners[1] - corners[0])
+    return np.float32([corners[0] - reach, corners[1] + reach, corners[2] + reach, corners[3] - reach])
+
+
+#: every board is read from its outline's rectangle and from it widened by these fractions of its
+#: width at each end; a text most of the views read wins (``vote``). A mask cut short through
+#: the first glyph shows an "8" as a "3", and the reader reads that surely (0.995): the widened
+#: views read the "8" (0.9997 each).
+READ_WIDENINGS: tuple[float, ...] = (0.0, 0.05, 0.1)
+
+
+def vote(readings: Sequence[tuple[str, float]]) -> tuple[str, float]:
+    """One board's reading from its views' (text, confidence): the text more than half of them
+    read, its confidence the mean over all views (a view reading otherwise counts 0); else
+    ("", 0.0). A board read surely only once widened is not sure, and a text one view alone
+    reads is none: taking the surest view's text and confidence boxed plates by boards cut
+    short that then read surely, and let weak single readings overrule the detector's glyphs
+    (of 762 plates in 1080p and 1440p photos, 11 missed instead of 5)."""
+    total: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for text, confidence in readings:
+        if text:
+            total[text] = total.get(text, 0.0) + confidence
+            count[text] = count.get(text, 0) + 1
+    text = max(total, key=total.__getitem__, default="")
+    if not text or 2 * count[text] <= len(readings):
+        return "", 0.0
+    return text, total[text] / len(readings)
+
+
 class PlateReader:
     """Inference: the text of boards in one image, from their outlines."""
 
-    def __init__(self, model: TrainedNet):
+    def __init__(self, model: TrainedNet, widenings: Sequence[float] = READ_WIDENINGS):
         self.params = ReaderParams(**model.params)
         self.net = ReaderNet(self.params.widths, self.params.hidden)
         self.net.load_state_dict(model.state_dict)
         self.net.eval()
+        self.widenings = tuple(widenings) or (0.0,)
 
     def read(self, image_bgr: np.ndarray, outlines: list[Points]) -> list[tuple[str, float]]:
-        """(text, confidence) per outline: text "" when it reads no plate."""
+        """(text, confidence) per outline, voted over its views (``READ_WIDENINGS``): text ""
+        when it reads no plate."""
         if not outlines:
             return []
         gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
-        p = self.params
-        patches = np.stack([board_patch(gray, board_rectangle(o), p.size, p.margin) for o in outlines])[:, None]
-        return decode(_log_probs(self.net, patches))
+        p, views = self.params, len(self.widenings)
+        patches = np.stack([board_patch(gray, widened(board_rectangle(o), w), p.size, p.margin)
+                            for o in outlines for w in self.widenings])[:, None]
+        read = decode(_log_probs(self.net, patches))
+        return [vote(read[i:i + views]) for i in range(0, len(read), views)]
