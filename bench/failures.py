@@ -33,6 +33,7 @@ from alpr.labelme import load_image_bytes, read_labelme_folder
 from alpr.metrics import coco_from_dict
 from alpr.metrics.plate_rate import (
     MISS_CAUSES,
+    bucketed_metrics,
     metrics_of,
     miss_cause,
     photo_size_bucket,
@@ -128,6 +129,8 @@ def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24,
         "false_readings": sum(o.truth is None for o in outcomes),
         "causes": {c: causes[c] for c in MISS_CAUSES},
         "not_found_on_plain_boards": len(plain_missed),
+        # EIR and precision per photo size and plate width (readings of no plate counted too)
+        "buckets": bucketed_metrics(gt, outcomes),
         "by": {key: {value: {"plates": row["plates"], "eir": round(row["exact"] / row["plates"], 4),
                              **{c: row[c] for c in MISS_CAUSES if row[c]}}
                      for value, row in sorted(values.items())} for key, values in by.items()},

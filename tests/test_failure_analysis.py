@@ -46,6 +46,11 @@ def test_misses_are_counted_by_cause_and_by_what_the_plate_looked_like(tmp_path:
     for key in ("plate_width", "tilt", "photo_size", "shape", "font", "paint", "background"):
         assert sum(row["plates"] for row in by[key].values()) == result["plates"], key
         assert sum(sum(row.get(c, 0) for c in MISS_CAUSES) for row in by[key].values()) == misses, key
+    sizes = result["buckets"]["photo_size"]  # precision too, per photo size
+    assert sizes.keys() == by["photo_size"].keys()
+    assert all(sizes[k]["eir"] == by["photo_size"][k]["eir"] and 0 <= sizes[k]["plate_precision"] <= 1 for k in sizes)
+    assert sum(row["exact"] for row in sizes.values()) == result["plates"] - misses
+    assert sum(row["predicted_plates"] for row in sizes.values()) >= result["plates"] - misses + result["false_readings"]
     assert {"street", "procedural"} <= set(by["background"]) or {"photo", "procedural"} <= set(by["background"])
     assert any(font.startswith(("freefont/", "noto/")) for font in by["font"])
     assert any(font.startswith("hershey:") for font in by["font"])
