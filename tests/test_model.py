@@ -381,3 +381,36 @@ def test_boards_are_also_looked_for_on_coarser_views(trained) -> None:
     detector.infer = lambda image: seen.append(image.shape[:2]) or infer(image)
     detector.detect(np.zeros((480, 640, 3), np.uint8))
     assert seen[:2] == [(240, 320), (120, 160)]  # the tiny model finds at 320x240
+
+
+def test_a_large_photo_is_also_looked_at_fitted_into_the_models_input() -> None:
+    """``fitted_view_from``: where ``find_min_scale`` holds the finding view at 1.9 times the
+    fitted scale or more (2560x1440 and 4K photos, landscape or portrait, into 384x288), boards
+    are also looked for on the photo fitted (its close-ups' boards come back to a size the
+    model finds); smaller photos, and a model that turns it off, get no extra view."""
+    from alpr.model.plate_scale import PlateScale
+    from alpr.postprocess import Detection
+
+    scale, fit = PlateScale(), (384, 288)
+    assert [scale.find_scale(size, fit) for size in ((640, 480), (1920, 1080), (3840, 2160))] == [0.6, 0.3, 0.3]
+    assert scale.coarse_scales((640, 480), fit) == scale.coarse_scales((1920, 1080), fit) == []
+    assert scale.coarse_scales((2560, 1440), fit) == [pytest.approx(0.15)]
+    assert scale.coarse_scales((3840, 2160), fit) == scale.coarse_scales((2160, 3840), fit) == [pytest.approx(0.1)]
+    both = PlateScale(extra_find_scales=(0.5,))
+    assert both.coarse_scales((3840, 2160), fit) == [pytest.approx(0.15), pytest.approx(0.1)]
+    assert PlateScale(fitted_view_from=None).coarse_scales((3840, 2160), fit) == []
+    # only boards wider in the finding view (scale 0.3) than the model learnt to read (regular
+    # up to 135 px, long 250 px) come from a coarser view: the others the finding view boxes closer
+    assert scale.too_wide_to_find(Detection("r_board", 0.9, (100, 100, 600, 400)), 0.3)  # 150 px
+    assert not scale.too_wide_to_find(Detection("r_board", 0.9, (100, 100, 500, 400)), 0.3)  # 120 px
+    assert not scale.too_wide_to_find(Detection("l_board", 0.9, (100, 100, 900, 200)), 0.3)  # 240 px
+
+
+def test_the_detector_looks_at_a_4k_photo_fitted_after_its_finding_view(trained) -> None:
+    from alpr.model.detector import Detector
+
+    detector = Detector(str(trained.checkpoint), second_look=False)
+    seen, infer = [], detector.infer
+    detector.infer = lambda image: seen.append(image.shape[:2]) or infer(image)
+    detector.detect(np.zeros((2160, 3840, 3), np.uint8))
+    assert seen[:2] == [(648, 1152), (180, 320)]  # the finding view at 0.3, then fitted into 320x240

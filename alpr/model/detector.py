@@ -228,7 +228,8 @@ class Detector:
     def detect(self, image: np.ndarray) -> list[DetectedObject]:
         """Detections on one BGR photo (HxWx3 uint8) of any size, in its own pixel coordinates.
 
-        Boards are found on a view of the photo at ``PlateScale.find_scale``; each plate found
+        Boards are found on a view of the photo at ``PlateScale.find_scale`` (and on its
+        ``coarse_scales``' views: a large photo fitted into the model's input); each plate found
         is detected again on a crop of the photo that brings its board to the reading width
         (and, when that reads no valid text, at the ``retry_scales`` of that width), and those
         detections replace the view's around it; unless the plate reader reads its board in the
@@ -238,10 +239,11 @@ class Detector:
         view, scale = _resized(image, find_scale)
         found = self.infer(view)
         boards = [Detection(o.label, o.score, _scaled(o.bbox, scale)) for o in found if o.label in BOARD_CLASSES]
-        for extra in self.plate_scale.extra_find_scales:
-            coarse, coarse_scale = _resized(image, find_scale * extra)
-            boards += [Detection(o.label, o.score, _scaled(o.bbox, coarse_scale)) for o in self.infer(coarse)
-                       if o.label in BOARD_CLASSES]
+        for coarse_factor in self.plate_scale.coarse_scales((width, height), self.input_size):
+            coarse, coarse_scale = _resized(image, coarse_factor)
+            wide = (Detection(o.label, o.score, _scaled(o.bbox, coarse_scale)) for o in self.infer(coarse)
+                    if o.label in BOARD_CLASSES)
+            boards += [b for b in wide if self.plate_scale.too_wide_to_find(b, find_scale)]
         crops = self._crops(boards, (width, height))
         # only what no crop replaces is worth mapping (masks included) to the photo's pixels
         objects = self._looked_at(image, [o.mapped(scale, (0.0, 0.0), (width, height)) for o in found

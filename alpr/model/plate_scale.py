@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from alpr.classes import BOARD_CLASSES
+from alpr.postprocess import Detection
+
 
 class PlateScale(BaseModel):
     #: the finding view is the photo fitted into the model's input size, but never smaller
@@ -39,14 +42,42 @@ class PlateScale(BaseModel):
     #: filling a third of a photo is far wider in the finding view than training's boards
     #: there, and a coarser view brings it back in range (its boards only lead to crops)
     extra_find_scales: tuple[float, ...] = ()
+    #: a photo whose finding view ``find_min_scale`` holds at this many times the scale fitting
+    #: it into the model's input, or more, is also looked at fitted: a close-up of a 2560x1440
+    #: or 4K frame (a 1300-2300 px board) is 400-700 px wide in the finding view, far wider than
+    #: any board the model learnt to find, and 130-230 px fitted, as a 640x480 close-up is in its
+    #: view (its boards, like the coarser views', lead only to crops, and only where too wide for
+    #: the finding view: ``too_wide_to_find``). 1.9: 2560x1440 photos (2.0 into 384x288) and up,
+    #: not 1920x1080 ones (1.5), whose close-ups the finding view finds; None: never
+    fitted_view_from: float | None = Field(1.9, ge=1.0)
     #: a plate whose board the plate reader reads from the finding view's outline with this
     #: confidence or more is taken as read there, without a crop: one detector pass fewer, and
     #: more plates read (bench/plate_reader.py); None: every plate is read from its crop
     view_read_confidence: float | None = Field(0.9, ge=0.0, le=1.0)
 
     def find_scale(self, photo_size: tuple[int, int], fit_size: tuple[int, int]) -> float:
-        """Scale of the finding view of a (width, height) photo for a model fed ``fit_size``
-        (mmdet's keep-ratio rule: the long side within the longer, the short within the shorter)."""
-        w, h = photo_size
-        fit = min(max(fit_size) / max(w, h), min(fit_size) / min(w, h))
-        return max(fit, self.find_min_scale)
+        """Scale of the finding view of a (width, height) photo for a model fed ``fit_size``."""
+        return max(fit_scale(photo_size, fit_size), self.find_min_scale)
+
+    def coarse_scales(self, photo_size: tuple[int, int], fit_size: tuple[int, int]) -> list[float]:
+        """Scales of the views boards are also looked for on, after the finding view's:
+        ``extra_find_scales`` of it, and the fitted view (``fitted_view_from``)."""
+        find, fit = self.find_scale(photo_size, fit_size), fit_scale(photo_size, fit_size)
+        fitted = self.fitted_view_from is not None and find >= self.fitted_view_from * fit
+        return [find * extra for extra in self.extra_find_scales] + ([fit] if fitted else [])
+
+    def too_wide_to_find(self, board: Detection, find_scale: float) -> bool:
+        """Whether ``board`` (photo pixels) is wider in the finding view than any board of its
+        shape the model learnt to read (``read_width``): only such boards are worth a coarser
+        view's crop. The coarser views see the others too, boxed by far fewer pixels: their
+        crops, scaled by those boxes, misread "8" as "3" or "6" (4 plates of 768 in one set of
+        2560x1440 and 4K photos)."""
+        x1, _, x2, _ = board.bbox
+        return (x2 - x1) * find_scale > self.read_width[BOARD_CLASSES[board.label]][1]
+
+
+def fit_scale(photo_size: tuple[int, int], fit_size: tuple[int, int]) -> float:
+    """The scale fitting a (width, height) photo into ``fit_size`` (mmdet's keep-ratio rule: the
+    long side within the longer, the short within the shorter)."""
+    w, h = photo_size
+    return min(max(fit_size) / max(w, h), min(fit_size) / min(w, h))
