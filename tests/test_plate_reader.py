@@ -10,6 +10,7 @@ import pytest
 
 from alpr.classes import GLYPHS
 from alpr.model.plate_reader import (
+    VOTING_WIDENINGS,
     PlateReader,
     ReaderParams,
     board_patch,
@@ -93,7 +94,7 @@ def test_the_reference_reader_reads_boards_whose_outline_cuts_a_glyph_off(refere
     from alpr.synth.scene import render_scene
 
     model = load_checkpoint(str(reference_checkpoint)).reader
-    one_view, views = PlateReader(model, widenings=(0.0,)), PlateReader(model)
+    one_view, views = PlateReader(model), PlateReader(model, widenings=VOTING_WIDENINGS)
     options = SynthOptions.classic(image_sizes=[(640, 480)], plates_per_image=(1, 2))
     read = {"one view": 0, "views": 0}
     boards = 0
@@ -312,6 +313,7 @@ def test_the_reference_model_reads_plates_from_the_view_with_fewer_passes(refere
     generate_dataset(str(tmp_path), n=2, seed=4242, options=photos, progress=False)
     detector = Detector(str(reference_checkpoint), mask_classes=list(BOARD_CLASSES))
     assert detector.plate_reader is not None and detector.plate_scale.view_read_confidence == 0.9
+    assert detector.plate_reader.widenings == (0.0,)  # one view: three read as many plates, slower
     passes = []
     infer = detector.infer
     detector.infer = lambda image: passes.append(image.shape) or infer(image)
@@ -327,6 +329,11 @@ def test_the_reference_model_reads_plates_from_the_view_with_fewer_passes(refere
             assert read == truth, (doc_path.name, view_read)
             counts.append(len(passes))
         assert counts[0] < counts[1], counts  # the view's reading saved crop passes
+        detector.configure_test(read_widenings=VOTING_WIDENINGS, plate_scale={"view_read_confidence": 0.9})
+        read = sorted(f"{p.shape}:{p.text}" for p in read_detected_plates(detector.detect(image)))
+        assert read == truth, doc_path.name  # boards read from three views that vote
+        detector.configure_test(read_widenings=())
+        assert detector.plate_reader.widenings == (0.0,)
 
 
 def test_prelabelling_a_plate_read_by_the_reader_alone_writes_its_board_and_reading() -> None:

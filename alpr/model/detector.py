@@ -176,6 +176,7 @@ class Detector:
         roi_align: str | None = None,
         extra_find_scales: tuple[float, ...] | None = None,
         plate_scale: dict | None = None,
+        read_widenings: tuple[float, ...] | None = None,
     ) -> None:
         """Change the test-time levers (benchmarks measure each): score threshold, proposals
         kept after the RPN, detections kept, the (width, height) scenes are resized to, the
@@ -183,7 +184,8 @@ class Detector:
         its kernels ("mmcv" or "torchvision": the same arithmetic, other code), and the
         coarser views boards are also looked for on (``PlateScale.extra_find_scales``).
         ``size`` is the size the finding view fits into (``PlateScale.find_scale``); ``plate_scale``
-        changes any other ``PlateScale`` field (e.g. ``{"view_read_confidence": 0.9}``)."""
+        changes any other ``PlateScale`` field (e.g. ``{"view_read_confidence": 0.9}``);
+        ``read_widenings`` the views the plate reader reads each board from (``PlateReader``)."""
         test_cfg = self.model.test_cfg
         if score_threshold is not None:
             test_cfg.rcnn.score_thr = self.score_threshold = score_threshold
@@ -209,6 +211,8 @@ class Detector:
             plate_scale = {**(plate_scale or {}), "extra_find_scales": tuple(extra_find_scales)}
         if plate_scale:
             self.plate_scale = PlateScale.model_validate({**self.plate_scale.model_dump(), **plate_scale})
+        if read_widenings is not None and self.plate_reader is not None:
+            self.plate_reader.widenings = tuple(read_widenings) or (0.0,)
 
     def pipeline(self) -> Callable[[dict], dict]:
         """The test pipeline for in-memory images that are already at the scale to run at
