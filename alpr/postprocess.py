@@ -278,9 +278,11 @@ def _text_reading(group: list[Detection], options: ReadOptions) -> tuple[PlateRe
 
 
 #: a board reaching past another by this fraction of the other's width holds glyphs it lacks, if
-#: it reaches at most ``PAST_MAX_FRACTION`` past it in all: a board cut short lacks a glyph or
-#: two, and one reaching far further holds more than this plate (a plate beside it, whose text it
-#: read); boards cut short were reached 0.26-0.35 past, such a board 1.9 (generated photos)
+#: it reaches at most ``PAST_MAX_FRACTION`` past it in all, across and (of its height) up and
+#: down: a board cut short lacks a glyph or two, and one reaching far further holds more than this
+#: plate (a plate beside it, whose text it read); boards cut short were reached 0.26-0.35 past,
+#: such a board 1.9 (generated photos); a box around two plates, one below the other, reached
+#: 0.46 past the upper plate's ends but 3.6 times its height below it (a 640x480 photo)
 PAST_FRACTION = 0.1
 PAST_MAX_FRACTION = 0.6
 
@@ -289,11 +291,13 @@ def _reads_past(wide: Detection, board: Detection, options: ReadOptions) -> bool
     """Whether ``wide``, read surely (``reader_start_confidence``) as another text, holds most of
     ``board`` and reaches a little past one of its ends: ``board`` was detected too short, and
     its text guesses the glyph it lacks (a weaker but wider board reads the whole plate)."""
-    (x1, _, x2, _), (w1, _, w2, _) = board.bbox, wide.bbox
+    (x1, y1, x2, y2), (w1, v1, w2, v2) = board.bbox, wide.bbox
     past = [x1 - w1, w2 - x2]
+    beyond = max(y1 - v1, 0.0) + max(v2 - y2, 0.0)
     return (wide.text != board.text and wide.text_score >= options.reader_start_confidence
             and box_overlaps(board.bbox, wide.bbox, "iof") >= 0.8
-            and PAST_FRACTION * (x2 - x1) <= max(past) and sum(past) <= PAST_MAX_FRACTION * (x2 - x1))
+            and PAST_FRACTION * (x2 - x1) <= max(past) and sum(past) <= PAST_MAX_FRACTION * (x2 - x1)
+            and beyond <= PAST_MAX_FRACTION * (y2 - y1))
 
 
 #: a board's outline at least this many times as long as high is a one-row plate's, at most

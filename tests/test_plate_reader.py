@@ -220,6 +220,11 @@ def test_a_wider_board_read_surely_outreads_a_stronger_board_cut_short() -> None
     # a board reaching far further holds another plate as well (its text the other plate's)
     beside = Detection("l_board", 0.3, (35.0, 8.0, 400.0, 52.0), None, "91e0461", 0.99)
     assert [r.text for r in read_plates([cut, beside])] == ["11E0461"]
+    # and so does one reaching far below it (a box around this plate and one under it, read as that one)
+    upper = Detection("l_board", 0.58, (260.0, 198.0, 588.0, 256.0), None, "92a7384", 1.0)
+    lower = Detection("l_board", 0.57, (114.0, 323.0, 640.0, 445.0), None, "14d7540", 0.755)
+    both = Detection("r_board", 0.26, (114.0, 198.0, 594.0, 467.0), None, "14d7540", 0.995)
+    assert sorted(r.text for r in read_plates([upper, lower, both])) == ["14D7540", "92A7384"]
 
 
 def test_a_reading_has_the_box_of_the_tightest_board_read_surely() -> None:
