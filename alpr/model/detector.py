@@ -16,6 +16,7 @@ import numpy as np
 
 from alpr.boxes import Box, greedy_groups, iou_above, union_box
 from alpr.classes import BOARD_CLASSES, GLYPHS
+from alpr.model.board_edges import painted_board
 from alpr.model.checkpoint import Checkpoint, load_checkpoint
 from alpr.model.glyph_classifier import GlyphClassifier
 from alpr.model.plate_reader import PlateReader
@@ -70,6 +71,17 @@ class DetectedObject:
     def to_detection(self, with_outline: bool = True) -> Detection:
         return Detection(self.label, self.score, self.bbox, self.outline() if with_outline else None,
                          self.text, self.text_score)
+
+    def with_mask_joined(self, mask: np.ndarray, origin: tuple[int, int]) -> "DetectedObject":
+        """The detection with its mask joined by another (``mask`` at photo pixel ``origin``);
+        its box stays the detector's."""
+        (ax, ay), (bx, by) = self.mask_origin, origin
+        (ah, aw), (bh, bw) = self.mask.shape, mask.shape
+        x0, y0 = min(ax, bx), min(ay, by)
+        joined = np.zeros((max(ay + ah, by + bh) - y0, max(ax + aw, bx + bw) - x0), bool)
+        joined[ay - y0:ay - y0 + ah, ax - x0:ax - x0 + aw] = self.mask
+        joined[by - y0:by - y0 + bh, bx - x0:bx - x0 + bw] |= mask
+        return replace(self, mask=joined, mask_origin=(x0, y0))
 
     def mapped(self, scale: tuple[float, float], offset: tuple[float, float], size: tuple[int, int]) -> "DetectedObject":
         """The detection in another image's pixels: ``x * scale + offset``; that image is
@@ -159,6 +171,8 @@ class Detector:
         #: no plate reads no text of plate form; 0.1 instead of 0.2 read 0.974 instead of 0.970
         #: of 470 generated plates, precision unchanged, ~10 % more detector time)
         self.read_options = ReadOptions(board_threshold=0.1)
+        #: boards read are outlined to their painted edge (``alpr/model/board_edges.py``)
+        self.board_edges = True
         self._pipeline: Callable[[dict], dict] | None = None
         # checkpoints trained before the model configs chose torchvision's RoIAlign kernels:
         # the same detections, ~15 % faster per photo on 2 cores (bench/roi_align.py)
@@ -177,6 +191,7 @@ class Detector:
         extra_find_scales: tuple[float, ...] | None = None,
         plate_scale: dict | None = None,
         read_widenings: tuple[float, ...] | None = None,
+        board_edges: bool | None = None,
     ) -> None:
         """Change the test-time levers (benchmarks measure each): score threshold, proposals
         kept after the RPN, detections kept, the (width, height) scenes are resized to, the
@@ -185,7 +200,8 @@ class Detector:
         coarser views boards are also looked for on (``PlateScale.extra_find_scales``).
         ``size`` is the size the finding view fits into (``PlateScale.find_scale``); ``plate_scale``
         changes any other ``PlateScale`` field (e.g. ``{"view_read_confidence": 0.9}``);
-        ``read_widenings`` the views the plate reader reads each board from (``PlateReader``)."""
+        ``read_widenings`` the views the plate reader reads each board from (``PlateReader``);
+        ``board_edges`` whether boards read are outlined to their painted edge."""
         test_cfg = self.model.test_cfg
         if score_threshold is not None:
             test_cfg.rcnn.score_thr = self.score_threshold = score_threshold
@@ -211,6 +227,8 @@ class Detector:
             plate_scale = {**(plate_scale or {}), "extra_find_scales": tuple(extra_find_scales)}
         if plate_scale:
             self.plate_scale = PlateScale.model_validate({**self.plate_scale.model_dump(), **plate_scale})
+        if board_edges is not None:
+            self.board_edges = board_edges
         if read_widenings is not None and self.plate_reader is not None:
             self.plate_reader.widenings = tuple(read_widenings) or (0.0,)
 
@@ -237,7 +255,8 @@ class Detector:
         is detected again on a crop of the photo that brings its board to the reading width
         (and, when that reads no valid text, at the ``retry_scales`` of that width), and those
         detections replace the view's around it; unless the plate reader reads its board in the
-        view surely enough (``PlateScale.view_read_confidence``)."""
+        view surely enough (``PlateScale.view_read_confidence``). A board read is outlined to
+        its painted edge where the photo shows one (``board_edges``)."""
         height, width = image.shape[:2]
         find_scale = self.plate_scale.find_scale((width, height), self.input_size)
         view, scale = _resized(image, find_scale)
@@ -254,6 +273,8 @@ class Detector:
                                           if not any(_inside(_scaled(o.bbox, scale), own) for _, own, _ in crops)])
         for region, own, factor in crops:
             objects += self._read_in_view(image, found, scale, own) or self._read_crop(image, region, own, factor)
+        if self.board_edges:
+            objects = [_to_painted_edges(image, o) if o.label in BOARD_CLASSES and o.text else o for o in objects]
         return sorted(objects, key=lambda o: -o.score)
 
     def _read_in_view(self, image: np.ndarray, found: list[DetectedObject], scale: tuple[float, float], own: Box
@@ -367,6 +388,13 @@ def _plate_box(group: list[Detection]) -> Box:
         if joined[2] - joined[0] <= max_w and joined[3] - joined[1] <= max_h:
             box = joined
     return box
+
+
+def _to_painted_edges(image: np.ndarray, board: DetectedObject) -> DetectedObject:
+    """A board the plate reader read, its mask reaching the painted board's edge where the
+    photo shows one (``painted_board``): the plate is then boxed whole, not only its text."""
+    painted = painted_board(image, board.bbox)
+    return board if painted is None else board.with_mask_joined(*painted)
 
 
 def _resized(image: np.ndarray, scale: float) -> tuple[np.ndarray, tuple[float, float]]:
