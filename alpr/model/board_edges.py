@@ -85,11 +85,13 @@ def painted_board(image: np.ndarray, box: Box) -> tuple[np.ndarray, tuple[int, i
     (_, _), (rw, rh), _ = cv2.minAreaRect(outline)
     if cv2.contourArea(outline) < MIN_RECTANGULARITY * rw * rh:
         return None
-    filled = np.zeros_like(mask)
-    cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
+    filled = np.zeros((bh, bw), np.uint8)  # the board's own box only: a close-up's region is the photo
+    cv2.drawContours(filled, [outline - (left, top)], -1, 1, thickness=cv2.FILLED)
+    x0, y0 = rx1 + int(left / sx), ry1 + int(top / sy)
     if scale < 1:
-        filled = cv2.resize(filled * 255, (rx2 - rx1, ry2 - ry1), interpolation=cv2.INTER_LINEAR) > 127
-    return filled.astype(bool), (rx1, ry1)
+        size = (max(1, min(round(bw / sx), width - x0)), max(1, min(round(bh / sy), height - y0)))
+        filled = cv2.resize(filled * 255, size, interpolation=cv2.INTER_LINEAR) > 127
+    return filled.astype(bool), (x0, y0)
 
 
 def _paint(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
