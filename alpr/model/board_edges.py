@@ -89,8 +89,8 @@ def painted_board(image: np.ndarray, box: Box) -> tuple[np.ndarray, tuple[int, i
     cv2.drawContours(filled, [outline - (left, top)], -1, 1, thickness=cv2.FILLED)
     x0, y0 = rx1 + int(left / sx), ry1 + int(top / sy)
     if scale < 1:
-        size = (max(1, min(round(bw / sx), width - x0)), max(1, min(round(bh / sy), height - y0)))
-        filled = cv2.resize(filled * 255, size, interpolation=cv2.INTER_LINEAR) > 127
+        in_photo = (max(1, min(round(bw / sx), width - x0)), max(1, min(round(bh / sy), height - y0)))
+        filled = cv2.resize(filled * 255, in_photo, interpolation=cv2.INTER_LINEAR) > 127
     return filled.astype(bool), (x0, y0)
 
 
