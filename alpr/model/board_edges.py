@@ -96,9 +96,21 @@ def painted_board(image: np.ndarray, box: Box) -> tuple[np.ndarray, tuple[int, i
 
 def _paint(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The board's paint among a box's pixels, and the pixels of it: the larger of two colour
-    clusters (the glyphs are the smaller one)."""
+    clusters (the glyphs are the smaller one). k-means starts once per Lab axis from the pixels
+    above and below its mean (glyphs differ from their paint in lightness, hue or both) and the
+    most compact result is kept: the same box gives the same paint, with no random seeding of
+    OpenCV's process-wide generator."""
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
-    cv2.setRNGSeed(0)  # k-means++ seeding: the same board, the same paint
-    _, labels, centres = cv2.kmeans(pixels, 2, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
-    major = int(np.bincount(labels.ravel(), minlength=2).argmax())
-    return centres[major], pixels[labels.ravel() == major]
+    best = None
+    for axis in range(3):
+        start = (pixels[:, axis] > pixels[:, axis].mean()).astype(np.int32).reshape(-1, 1)
+        if start.min() == start.max():
+            continue  # no spread along this axis
+        compactness, labels, centres = cv2.kmeans(pixels, 2, start, criteria, 1, cv2.KMEANS_USE_INITIAL_LABELS)
+        if best is None or compactness < best[0]:
+            best = (compactness, labels.ravel(), centres)
+    if best is None:  # one colour: one paint
+        return pixels.mean(axis=0), pixels
+    _, labels, centres = best
+    major = int(np.bincount(labels, minlength=2).argmax())
+    return centres[major], pixels[labels == major]
