@@ -49,7 +49,7 @@ def _framed(photo: np.ndarray, size: tuple[int, int], at: tuple[int, int]) -> np
 
 def test_plates_read_in_a_640x480_photo_read_the_same_in_1080p_and_4k_frames(detector: Detector,
                                                                           tmp_path: Path) -> None:
-    generate_dataset(str(tmp_path), n=3, seed=60606, options=PHOTOS, progress=False)
+    generate_dataset(str(tmp_path), n=2, seed=60606, options=PHOTOS, progress=False)
     for doc_path in sorted(tmp_path.glob("*.json")):
         doc = json.loads(doc_path.read_text())
         truth = sorted((s["description"], _bbox(s["points"])) for s in doc["shapes"] if s["label"].endswith("_board"))
