@@ -1,8 +1,8 @@
 """The same plate pixels read the same in any photo size: a 640x480 photo, and that photo placed
 in a 1920x1080 frame and a 4K one (padded with its mean colour), as a camera with a wider view
-would show the same plates. Read by ``Detector`` (what serving, evaluation and batches run) with
-the committed reference checkpoint (``tests/fixtures/README.md``); photos from a seed no
-training used."""
+would show the same plates; and each detection comes out once. Read by ``Detector`` (what
+serving, evaluation and batches run) with the committed reference checkpoint
+(``tests/fixtures/README.md``); photos from a seed no training used."""
 
 from __future__ import annotations
 
@@ -33,7 +33,10 @@ def detector() -> Detector:
 def _readings(detector: Detector, image: np.ndarray, at: tuple[int, int] = (0, 0)) -> list[tuple[str, tuple]]:
     """Every valid plate read, boxed in the 640x480 photo's own pixels (``at``: where it lies)."""
     x, y = at
-    plates = [p for p in read_detected_plates(detector.detect(image)) if p.valid]
+    objects = detector.detect(image)
+    detections = [(o.label, o.score, o.bbox) for o in objects]
+    assert len(set(detections)) == len(detections), "a detection came out twice"
+    plates = [p for p in read_detected_plates(objects) if p.valid]
     return sorted((f"{p.shape}:{p.text}", (p.bbox[0] - x, p.bbox[1] - y, p.bbox[2] - x, p.bbox[3] - y))
                   for p in plates)
 

@@ -273,6 +273,7 @@ class Detector:
                                           if not any(_inside(_scaled(o.bbox, scale), own) for _, own, _ in crops)])
         for region, own, factor in crops:
             objects += self._read_in_view(image, found, scale, own) or self._read_crop(image, region, own, factor)
+        objects = _distinct(objects)
         if self.board_edges:
             objects = [_to_painted_edges(image, o) if o.label in BOARD_CLASSES and o.text else o for o in objects]
         return sorted(objects, key=lambda o: -o.score)
@@ -388,6 +389,20 @@ def _plate_box(group: list[Detection]) -> Box:
         if joined[2] - joined[0] <= max_w and joined[3] - joined[1] <= max_h:
             box = joined
     return box
+
+
+def _distinct(objects: list[DetectedObject]) -> list[DetectedObject]:
+    """``objects`` with each detection once. Neighbouring plates' regions overlap, and a plate
+    read surely in the finding view (``_read_in_view``) brings every view detection in its
+    region, its neighbour's too: those came out twice, each outlined and served twice."""
+    seen: set[tuple] = set()
+    out = []
+    for o in objects:
+        key = (o.label, o.score, o.bbox, o.text)
+        if key not in seen:
+            seen.add(key)
+            out.append(o)
+    return out
 
 
 def _to_painted_edges(image: np.ndarray, board: DetectedObject) -> DetectedObject:
