@@ -20,7 +20,9 @@ still run on the previous routes (``draining``), so the old microservices stop w
 The router is the only door clients see, so it refuses what would tie it up: a body over the
 limit is refused (413) before it is read, a missing or malformed length gets 411 or 400, a
 client too slow to send its request gets 408, at most ``--max-connections`` are served at once
-(503 beyond), a body that is not JSON (or multipart) gets 400, an unknown method 405.
+(503 beyond), a body that is not JSON (or multipart) gets 400, an unknown method 405. What a
+refused client still sends is dropped unread for a few seconds, so that it reads the answer
+rather than a reset connection.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import json
 import logging
 import os
 import re
+import socket
 import threading
 import time
 import urllib.parse
@@ -46,6 +49,8 @@ SELDON_PATH = re.compile(r"^(?:/seldon/(?:(?P<namespace>[\w.-]+)/)?(?P<name>[\w.
                          r"(?P<api>/api/v[01]\.[01]/(?:predictions|feedback)|/predict)$")
 #: ``GET /``: a page where a person picks a photo and sees its plates read (the same REST API)
 PAGE = Path(__file__).with_name("page.html")
+#: seconds a refused client may go on sending before its connection closes (see ``linger``)
+LINGER_SECONDS = 5.0
 log = logging.getLogger("alpr.router")
 
 
@@ -168,9 +173,11 @@ def make_handler(routes: Routes, max_body: int, client_timeout: float, deploymen
         timeout = client_timeout  # seconds a client may take between bytes (read by StreamRequestHandler)
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            self.body_unread = True
             try:
                 self._check_route(self.path.split("?")[0])
                 body = self._read_body()
+                self.body_unread = False
                 content_type = self.headers.get("Content-Type", "application/json")
                 if "multipart/form-data" not in content_type:
                     _check_json(body)
@@ -221,6 +228,7 @@ def make_handler(routes: Routes, max_body: int, client_timeout: float, deploymen
             raise AttributeError(name)
 
         def _not_allowed(self) -> None:
+            self.body_unread = True
             self.close_connection = True
             self._json(405, _status(405, f"method {self.command} not allowed: GET /ready or POST /api/v1.0/predictions"))
 
@@ -295,10 +303,33 @@ def make_handler(routes: Routes, max_body: int, client_timeout: float, deploymen
             self.end_headers()
             self.wfile.write(payload)
 
+        def finish(self) -> None:
+            super().finish()
+            if self.close_connection and getattr(self, "body_unread", False):
+                linger(self.connection)
+
         def log_message(self, fmt: str, *args) -> None:
             log.debug(fmt, *args)
 
     return Handler
+
+
+def linger(sock: socket.socket, seconds: float = LINGER_SECONDS) -> None:
+    """Read and drop what a refused client still sends, for at most ``seconds``, after the answer.
+
+    Closing a socket with unread bytes makes the kernel reset the connection, and a client still
+    sending its body (a 413, a wrong path) then gets a broken pipe instead of our answer. Like a
+    web server's lingering close: stop writing, so the client sees the whole answer, and swallow
+    its upload until it stops or the time is up."""
+    deadline = time.monotonic() + seconds
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        while (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            if not sock.recv(1 << 16):
+                return
+    except OSError:  # the client left, or took too long
+        pass
 
 
 def predict_chain(routes: Routes, body: bytes, content_type: str = "application/json") -> tuple[int, bytes, str]:
