@@ -171,6 +171,7 @@ def make_handler(routes: Routes, max_body: int, client_timeout: float, deploymen
         protocol_version = "HTTP/1.1"
         default_request_version = "HTTP/1.0"  # a garbled request line still gets a status line and headers
         timeout = client_timeout  # seconds a client may take between bytes (read by StreamRequestHandler)
+        body_unread = False  # a refusal left the request's body unread: linger before closing
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             self.body_unread = True
@@ -305,7 +306,7 @@ def make_handler(routes: Routes, max_body: int, client_timeout: float, deploymen
 
         def finish(self) -> None:
             super().finish()
-            if self.close_connection and getattr(self, "body_unread", False):
+            if self.close_connection and self.body_unread:
                 linger(self.connection)
 
         def log_message(self, fmt: str, *args) -> None:
