@@ -20,7 +20,7 @@ still run on the previous routes (``draining``), so the old microservices stop w
 The router is the only door clients see, so it refuses what would tie it up: a body over the
 limit is refused (413) before it is read, a missing or malformed length gets 411 or 400, a
 client too slow to send its request gets 408, at most ``--max-connections`` are served at once
-(503 beyond), a body that is not JSON (or multipart) gets 400, an unknown method 405. What a
+(503 beyond; as many refusals at once at most, more connections are closed unanswered), a body that is not JSON (or multipart) gets 400, an unknown method 405. What a
 refused client still sends is dropped unread for a few seconds, so that it reads the answer
 rather than a reset connection.
 """
@@ -144,19 +144,31 @@ class BoundedServer(ThreadingHTTPServer):
     def __init__(self, address, handler, max_connections: int):
         super().__init__(address, handler)
         self.slots = threading.BoundedSemaphore(max_connections)
+        self.refusals = threading.BoundedSemaphore(max_connections)
 
     def process_request(self, request, client_address) -> None:
         if not self.slots.acquire(blocking=False):
-            body = json.dumps(_status(503, "too many connections; retry shortly")).encode()
-            try:
-                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                                b"Connection: close\r\nRetry-After: 1\r\nContent-Length: %d\r\n\r\n%s"
-                                % (len(body), body))
-            except OSError:
-                pass
-            self.shutdown_request(request)
+            if self.refusals.acquire(blocking=False):
+                threading.Thread(target=self._refuse, args=(request,), daemon=True).start()
+            else:  # a flood: as many refusals already linger as connections are served
+                self.shutdown_request(request)
             return
         super().process_request(request, client_address)
+
+    def _refuse(self, request) -> None:
+        """Answer 503 and linger (a client may be sending a body): in a thread of its own, so
+        the accept loop never waits on the client it refuses."""
+        body = json.dumps(_status(503, "too many connections; retry shortly")).encode()
+        try:
+            request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                            b"Connection: close\r\nRetry-After: 1\r\nContent-Length: %d\r\n\r\n%s"
+                            % (len(body), body))
+            linger(request)
+        except OSError:
+            pass
+        finally:
+            self.shutdown_request(request)
+            self.refusals.release()
 
     def process_request_thread(self, request, client_address) -> None:
         try:

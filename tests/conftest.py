@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ os.environ.pop("ALPR_CATALOG_URL", None)
 
 from alpr.deployment.local import free_ports  # noqa: E402
 from alpr.project import apply_environment_defaults  # noqa: E402
+from listening import wait_listening  # noqa: E402
 
 apply_environment_defaults()
 
@@ -90,15 +89,7 @@ def gcs_emulator() -> Iterator[str]:
     saved = {k: os.environ.get(k) for k in ("STORAGE_EMULATOR_HOST", "GCE_METADATA_HOST", "NO_GCE_CHECK")}
     os.environ.update(STORAGE_EMULATOR_HOST=url, GCE_METADATA_HOST=f"127.0.0.1:{port}", NO_GCE_CHECK="true")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("gcp-storage-emulator did not start") from None
-                time.sleep(0.1)
+        wait_listening(port, proc)
         yield url
     finally:
         proc.terminate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -9,37 +10,41 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from alpr.deployment.local import free_ports
 from alpr.project import PROJECT_ROOT
+from listening import wait_listening
 
 LIMIT = 1000
 #: far more than the loopback socket buffers hold, so the client is still sending when refused
 UPLOAD = 24 * 1024 * 1024
 
 
-@pytest.fixture(scope="module")
-def router(tmp_path_factory: pytest.TempPathFactory):
+@contextlib.contextmanager
+def _running_router(folder: Path, *options: str) -> Iterator[str]:
+    """The router as a subprocess with ``options``; yields its URL."""
     nowhere = free_ports(1)[0]  # nothing is asked of the microservices in these tests
-    routes = tmp_path_factory.mktemp("router") / "routes.json"
+    routes = folder / "routes.json"
     routes.write_text(json.dumps({"model": f"http://127.0.0.1:{nowhere}", "transformer": f"http://127.0.0.1:{nowhere}"}))
     port = free_ports(1)[0]
     proc = subprocess.Popen([sys.executable, "seldon/router.py", "--port", str(port), "--routes", str(routes),
-                             "--max-body-bytes", str(LIMIT), "--name", "alpr"], cwd=PROJECT_ROOT)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline and proc.poll() is None, "the router did not start"
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
+                             "--max-body-bytes", str(LIMIT), "--name", "alpr", *options], cwd=PROJECT_ROOT)
+    try:
+        wait_listening(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def router(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _running_router(tmp_path_factory.mktemp("router")) as url:
+        yield url
 
 
 def _post(url: str, body: bytes) -> tuple[int, dict]:
@@ -83,3 +88,29 @@ def test_a_client_that_never_stops_sending_is_cut_off(router: str) -> None:
                 conn.settimeout(30)
     assert answer.startswith(b"HTTP/1.1 413 ")
     assert time.monotonic() - started < 20
+
+
+def test_a_client_uploading_when_every_slot_is_taken_reads_503(tmp_path: Path) -> None:
+    """The refusal for too many connections is sent before the request is read, so it lingers too."""
+    with _running_router(tmp_path, "--max-connections", "1") as url:
+        host, port = url.removeprefix("http://").split(":")
+        _live_within(url, 10)  # the connection that found it listening has given its slot back
+        time.sleep(0.3)
+        with socket.create_connection((host, int(port))):  # holds the only slot, sends nothing
+            time.sleep(0.3)
+            got, doc = _post(url + "/api/v1.0/predictions", b"x" * UPLOAD)
+            assert got == 503 and "too many connections" in doc["status"]["info"]
+        _live_within(url, 10)  # the slot comes back once the router sees the holder gone
+
+
+def _live_within(url: str, seconds: float) -> None:
+    """Wait until ``GET /live`` answers 200 rather than 503 (no free connection slot)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/live", timeout=10) as resp:
+                assert resp.status == 200
+                return
+        except urllib.error.HTTPError as err:
+            assert err.code == 503 and time.monotonic() < deadline
+            time.sleep(0.2)

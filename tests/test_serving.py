@@ -23,6 +23,7 @@ from alpr.deployment.local import DeploymentError, LocalDeployer, free_ports
 from alpr.model import MODEL_NAME
 from alpr.project import PROJECT_ROOT
 from alpr.serving import plates_response
+from listening import wait_listening
 
 NAME = "test-alpr"
 
@@ -333,7 +334,7 @@ def test_slow_clients_time_out_and_connections_are_bounded(deployment, tmp_path:
     router = subprocess.Popen([str(deployer.python), "seldon/router.py", "--port", str(port), "--routes", str(routes),
                                "--client-timeout", "1", "--max-connections", "2"], cwd=PROJECT_ROOT)
     try:
-        _wait_listening(port)
+        wait_listening(port)
         started = time.monotonic()
         got, body = send_raw(port, _head("Content-Length: 100\r\n") + b'{"binData": ')  # and then nothing
         assert got == 408 and "not received within 1 s" in body
@@ -364,18 +365,6 @@ def test_microservices_listen_on_loopback_only_and_get_no_secrets(deployment, mo
     environ = Path(f"/proc/{record.service('model').pid}/environ").read_bytes().split(b"\0")
     names = {item.split(b"=", 1)[0].decode() for item in environ if item}
     assert "MODEL_URI" in names and "ALPR_CATALOG_PASSWORD" not in names and "ZENML_CONFIG_PATH" not in names
-
-
-def _wait_listening(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def _listening_addresses() -> dict[int, str]:
