@@ -20,9 +20,10 @@ still run on the previous routes (``draining``), so the old microservices stop w
 The router is the only door clients see, so it refuses what would tie it up: a body over the
 limit is refused (413) before it is read, a missing or malformed length gets 411 or 400, a
 client too slow to send its request gets 408, at most ``--max-connections`` are served at once
-(503 beyond; as many refusals at once at most, more connections are closed unanswered), a body that is not JSON (or multipart) gets 400, an unknown method 405. What a
-refused client still sends is dropped unread for a few seconds, so that it reads the answer
-rather than a reset connection.
+(503 beyond; as many refusals at once at most, more connections are closed unanswered), a body
+that is not JSON (or multipart) gets 400, an unknown method 405. What a refused client still
+sends is dropped unread for a few seconds, so that it reads the answer rather than a reset
+connection.
 """
 
 from __future__ import annotations

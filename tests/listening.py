@@ -18,7 +18,8 @@ def wait_listening(port: int, proc: subprocess.Popen | None = None, timeout: flo
             return
         except OSError:
             if proc is not None and proc.poll() is not None:
-                raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode} before listening on {port}") from None
+                exited = f"{proc.args[0]} exited with {proc.returncode}"
+                raise RuntimeError(f"{exited} before listening on {port}") from None
             if time.monotonic() > deadline:
                 raise RuntimeError(f"nothing listens on {host}:{port} after {timeout:.0f} s") from None
             time.sleep(0.1)
