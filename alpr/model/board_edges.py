@@ -38,6 +38,13 @@ MIN_RECTANGULARITY = 0.85
 MAX_GROWTH = 2.6
 
 
+def prepare_lab_tables() -> None:
+    """Convert one pixel to Lab: OpenCV builds its Lab tables on the first conversion in a
+    process (90-180 ms on 2 cores), so a model pays it when it loads, not on the first board
+    it reads for a client."""
+    cv2.cvtColor(np.zeros((1, 1, 3), np.uint8), cv2.COLOR_BGR2LAB)
+
+
 def painted_board(image: np.ndarray, box: Box) -> tuple[np.ndarray, tuple[int, int]] | None:
     """The painted board around ``box`` (photo pixels) of the BGR ``image``: a bool mask and its
     top-left photo pixel, or None where no board-like region of one paint holds the box."""

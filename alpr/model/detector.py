@@ -16,7 +16,7 @@ import numpy as np
 
 from alpr.boxes import Box, greedy_groups, iou_above, union_box
 from alpr.classes import BOARD_CLASSES, GLYPHS
-from alpr.model.board_edges import painted_board
+from alpr.model.board_edges import painted_board, prepare_lab_tables
 from alpr.model.checkpoint import Checkpoint, load_checkpoint
 from alpr.model.glyph_classifier import GlyphClassifier
 from alpr.model.plate_reader import PlateReader
@@ -173,6 +173,7 @@ class Detector:
         self.read_options = ReadOptions(board_threshold=0.1)
         #: boards read are outlined to their painted edge (``alpr/model/board_edges.py``)
         self.board_edges = True
+        prepare_lab_tables()
         self._pipeline: Callable[[dict], dict] | None = None
         # checkpoints trained before the model configs chose torchvision's RoIAlign kernels:
         # the same detections, ~15 % faster per photo on 2 cores (bench/roi_align.py)
