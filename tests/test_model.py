@@ -399,6 +399,9 @@ def test_a_large_photo_is_also_looked_at_fitted_into_the_models_input() -> None:
     both = PlateScale(extra_find_scales=(0.5,))
     assert both.coarse_scales((3840, 2160), fit) == [pytest.approx(0.15), pytest.approx(0.1)]
     assert PlateScale(fitted_view_from=None).coarse_scales((3840, 2160), fit) == []
+    halves = PlateScale(fitted_view_scales=(1.0, 0.5))  # also at half the fitted scale
+    assert halves.coarse_scales((2560, 1440), fit) == [pytest.approx(0.15), pytest.approx(0.075)]
+    assert halves.coarse_scales((1920, 1080), fit) == []
     # only boards wider in the finding view (scale 0.3) than the model learnt to read (regular
     # up to 135 px, long 250 px) come from a coarser view: the others the finding view boxes closer
     assert scale.too_wide_to_find(Detection("r_board", 0.9, (100, 100, 600, 400)), 0.3)  # 150 px

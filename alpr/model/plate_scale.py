@@ -50,6 +50,11 @@ class PlateScale(BaseModel):
     #: the finding view: ``too_wide_to_find``). 1.9: 2560x1440 photos (2.0 into 384x288) and up,
     #: not 1920x1080 ones (1.5), whose close-ups the finding view finds; None: never
     fitted_view_from: float | None = Field(1.9, ge=1.0)
+    #: such a photo is looked at these multiples of the fitting scale: a close-up filling half a
+    #: 2560x1440 frame (1300-1500 px) is still 190-220 px wide fitted, above the boards the model
+    #: learnt to find, and 95-110 px at half of it; but (1.0, 0.5) read one plate more and one
+    #: fewer on two models' 2560x1440 and 4K photos (docs/results.md): a lever, off by default
+    fitted_view_scales: tuple[float, ...] = (1.0,)
     #: a plate whose board the plate reader reads from the finding view's outline with this
     #: confidence or more is taken as read there, without a crop: one detector pass fewer, and
     #: more plates read (bench/plate_reader.py); None: every plate is read from its crop
@@ -64,7 +69,8 @@ class PlateScale(BaseModel):
         ``extra_find_scales`` of it, and the fitted view (``fitted_view_from``)."""
         find, fit = self.find_scale(photo_size, fit_size), fit_scale(photo_size, fit_size)
         fitted = self.fitted_view_from is not None and find >= self.fitted_view_from * fit
-        return [find * extra for extra in self.extra_find_scales] + ([fit] if fitted else [])
+        return [find * extra for extra in self.extra_find_scales] + (
+            [fit * factor for factor in self.fitted_view_scales] if fitted else [])
 
     def too_wide_to_find(self, board: Detection, find_scale: float) -> bool:
         """Whether ``board`` (photo pixels) is wider in the finding view than any board of its
