@@ -66,7 +66,8 @@ class PlateScale(BaseModel):
 
     def coarse_scales(self, photo_size: tuple[int, int], fit_size: tuple[int, int]) -> list[float]:
         """Scales of the views boards are also looked for on, after the finding view's:
-        ``extra_find_scales`` of it, and the fitted view (``fitted_view_from``)."""
+        ``extra_find_scales`` of it, and the fitted views (``fitted_view_from``,
+        ``fitted_view_scales``)."""
         find, fit = self.find_scale(photo_size, fit_size), fit_scale(photo_size, fit_size)
         fitted = self.fitted_view_from is not None and find >= self.fitted_view_from * fit
         return [find * extra for extra in self.extra_find_scales] + (
