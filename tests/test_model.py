@@ -289,9 +289,9 @@ def test_second_look_gives_each_glyph_the_classifier_classes() -> None:
 def test_detector_looks_again_at_every_plate_at_the_reading_scale(trained) -> None:
     """Every plate found gets a second look, at the reading width of its shape; a plate whose
     group holds a strong board of the other shape may be read again led by that board."""
-    import numpy as np
-
     from dataclasses import replace
+
+    import numpy as np
 
     from alpr.model.detector import DetectedObject, Detector
 

@@ -359,7 +359,8 @@ class Detector:
         reading width, and the (region, scale) of the crop led by the group's strongest board of
         the other shape, if one scores ``OTHER_SHAPE_MIN_SCORE``), strongest first."""
         crops = []
-        for group in group_boards(self._boards(found), self.read_options)[:MAX_CROPS]:
+        boards = [o for o in found if o.label in BOARD_CLASSES and o.score >= self.read_options.fragment_threshold]
+        for group in group_boards(boards, self.read_options)[:MAX_CROPS]:
             region, own, factor = self._crop(group, size)
             other = [b for b in group if b.label != group[0].label]
             other_shape = None
@@ -368,9 +369,6 @@ class Detector:
                 other_shape = (other_region, other_factor)
             crops.append((region, own, factor, other_shape))
         return crops
-
-    def _boards(self, found: list[Detection | DetectedObject]) -> list[Detection | DetectedObject]:
-        return [o for o in found if o.label in BOARD_CLASSES and o.score >= self.read_options.fragment_threshold]
 
     def _crop(self, group: list[Detection | DetectedObject], size: tuple[int, int]
               ) -> tuple[tuple[int, int, int, int], Box, float]:
@@ -388,8 +386,8 @@ class Detector:
         return region, own, ps.target_width[shape] / w
 
 
-#: a plate's crop that reads no valid plate is read once more, led by the strongest board of the
-#: other shape in its group, when that board scores this much: two long plates stacked (or a
+#: a plate's crop that reads no valid plate is read again (at the same retry scales), led by the
+#: strongest board of the other shape in its group, when that board scores this much: two long plates stacked (or a
 #: long plate under a scene board) look like one regular plate, and a strong regular board
 #: around them set the crop's scale (640x480 photos of one fresh run: 2 of its 4 misses)
 OTHER_SHAPE_MIN_SCORE = 0.3
