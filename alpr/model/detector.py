@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -105,6 +106,16 @@ def _pixel_box(bbox: Box, width: int, height: int) -> tuple[int, int, int, int]:
     x1, y1, x2, y2 = bbox
     return (min(max(int(np.floor(x1)) - 1, 0), width), min(max(int(np.floor(y1)) - 1, 0), height),
             max(min(int(np.ceil(x2)) + 2, width), 0), max(min(int(np.ceil(y2)) + 2, height), 0))
+
+
+class Crop(NamedTuple):
+    """One plate to look at again (photo pixels)."""
+
+    region: tuple[int, int, int, int]  #: the photo region cropped
+    own: Box  #: the plate's own region: only detections centred in it count
+    factor: float  #: the scale bringing its board to the reading width
+    #: (region, factor) of the crop led by its group's strongest board of the other shape
+    other_shape: tuple[tuple[int, int, int, int], float] | None = None
 
 
 #: at most this many classes per glyph come out of the second look
@@ -352,12 +363,9 @@ class Detector:
             for b, s, c, m in zip(bboxes, scores, labels, masks)
         ]
 
-    def _crops(self, found: list[Detection | DetectedObject], size: tuple[int, int]
-               ) -> list[tuple[tuple[int, int, int, int], Box, float, tuple[tuple[int, int, int, int], float] | None]]:
-        """The plates to look at again, from the boards ``found`` (photo pixels): (photo region
-        to crop, the plate's own region whose detections count, scale bringing the board to the
-        reading width, and the (region, scale) of the crop led by the group's strongest board of
-        the other shape, if one scores ``OTHER_SHAPE_MIN_SCORE``), strongest first."""
+    def _crops(self, found: list[Detection | DetectedObject], size: tuple[int, int]) -> list[Crop]:
+        """The plates to look at again, from the boards ``found`` (photo pixels), strongest
+        first; ``other_shape`` only where that board scores ``OTHER_SHAPE_MIN_SCORE``."""
         crops = []
         boards = [o for o in found if o.label in BOARD_CLASSES and o.score >= self.read_options.fragment_threshold]
         for group in group_boards(boards, self.read_options)[:MAX_CROPS]:
@@ -367,7 +375,7 @@ class Detector:
             if other and other[0].score >= OTHER_SHAPE_MIN_SCORE:
                 other_region, _, other_factor = self._crop(other, size)
                 other_shape = (other_region, other_factor)
-            crops.append((region, own, factor, other_shape))
+            crops.append(Crop(region, own, factor, other_shape))
         return crops
 
     def _crop(self, group: list[Detection | DetectedObject], size: tuple[int, int]
