@@ -1,20 +1,24 @@
 """Benchmark: reading plates from glyphs alone vs with the plate reader, side by side.
 
     .venv/bin/python -m bench.plate_reader CHECKPOINT [--labelme DIR] [--per-size 40] [--view-read 0.9]
+        [--ways glyphs reader_view ...]
 
 One checkpoint that holds a plate reader (``bench.add_small_nets --reader`` adds one), read
-four ways, photo by photo in turn (all see the same machine state), eager as serving runs it:
+five ways (``--ways``: some of them), photo by photo in turn (all see the same machine state),
+eager as serving runs it:
 
 - ``glyphs``: the reader ignored, plates read from detected glyphs (what older models do);
 - ``reader_fallback``: the reader's text only for boards whose glyphs read no valid plate;
 - ``reader_first``: the reader's text for every board it reads, every plate read from its crop;
 - ``reader_view``: as ``reader_first``, and a board the reader reads surely enough from the
-  finding view (``--view-read`` confidence) gets no crop (one detector pass fewer): the default.
+  finding view (``--view-read`` confidence) gets no crop (one detector pass fewer): the default;
+- ``reader_view_one``: as ``reader_view``, each board read from its outline's rectangle alone
+  (the default also reads it widened, ``plate_reader.READ_WIDENINGS``, and the views vote).
 
 Photos: a labelme folder (``--labelme``, e.g. the foreign set from ``python -m alpr.foreign``),
 or ``--per-size`` generated photos at each standard size, as ``bench.photo_sizes`` draws them.
 Prints EIR, plate precision and p50 latency per variant, per photo size and plate width, and
-each variant's EIR and latency relative to ``glyphs``.
+each variant's EIR and latency relative to the first way.
 """
 
 from __future__ import annotations
@@ -48,8 +52,14 @@ def variants(checkpoint: str, view_read: float) -> dict:
     reader.configure_test(plate_scale={"view_read_confidence": None})
     view = Detector(loaded, mask_classes=boards)
     view.configure_test(plate_scale={"view_read_confidence": view_read})
+    one_view = Detector(loaded, mask_classes=boards)
+    one_view.configure_test(plate_scale={"view_read_confidence": view_read}, read_widenings=(0.0,))
     return {"glyphs": (glyphs, ReadOptions(reader="off")), "reader_fallback": (reader, ReadOptions(reader="fallback")),
-            "reader_first": (reader, ReadOptions()), "reader_view": (view, ReadOptions())}
+            "reader_first": (reader, ReadOptions()), "reader_view": (view, ReadOptions()),
+            "reader_view_one": (one_view, ReadOptions())}
+
+
+WAYS = ("glyphs", "reader_fallback", "reader_first", "reader_view", "reader_view_one")
 
 
 def main() -> None:
@@ -62,11 +72,14 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=303)
     p.add_argument("--view-read", type=float, default=PlateScale().view_read_confidence,
                    help="reader_view's confidence threshold (default: the model's default)")
+    p.add_argument("--ways", nargs="+", choices=WAYS, default=list(WAYS),
+                   help="the ways to read, in this order; the first is the others' baseline")
     p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "alpr-plate-reader")
     args = p.parse_args()
 
     coco, doc, gt, bad = test_set(args.labelme or generated(args.out, args.per_size, args.seed), args.out / "coco")
-    ways = variants(args.checkpoint, args.view_read)
+    every = variants(args.checkpoint, args.view_read)
+    ways = {name: every[name] for name in args.ways}
     readings: dict[str, dict] = {name: {} for name in ways}
     times: dict[str, dict] = {name: {} for name in ways}
     for image in doc["images"]:
@@ -79,10 +92,11 @@ def main() -> None:
     for name in ways:
         out[name] = report(gt, doc, readings[name], times[name])
         out[name]["latency_p50_ms"] = round(float(np.percentile(list(times[name].values()), 50)), 1)
-    base = out["glyphs"]
-    out["vs_glyphs"] = {name: {"eir": round(out[name]["eir"] - base["eir"], 4),
-                               "latency_p50": round(out[name]["latency_p50_ms"] / base["latency_p50_ms"], 3)}
-                        for name in ways if name != "glyphs"}
+    first = args.ways[0]
+    base = out[first]
+    out[f"vs_{first}"] = {name: {"eir": round(out[name]["eir"] - base["eir"], 4),
+                                 "latency_p50": round(out[name]["latency_p50_ms"] / base["latency_p50_ms"], 3)}
+                          for name in ways if name != first}
     print(json.dumps(out, indent=1))
 
 
