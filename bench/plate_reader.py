@@ -12,8 +12,8 @@ eager as serving runs it:
 - ``reader_first``: the reader's text for every board it reads, every plate read from its crop;
 - ``reader_view``: as ``reader_first``, and a board the reader reads surely enough from the
   finding view (``--view-read`` confidence) gets no crop (one detector pass fewer): the default;
-- ``reader_view_one``: as ``reader_view``, each board read from its outline's rectangle alone
-  (the default also reads it widened, ``plate_reader.READ_WIDENINGS``, and the views vote).
+- ``reader_view_voting``: as ``reader_view``, each board read from three views that vote
+  (``plate_reader.VOTING_WIDENINGS``: its rectangle, and it widened at each end).
 
 Photos: a labelme folder (``--labelme``, e.g. the foreign set from ``python -m alpr.foreign``),
 or ``--per-size`` generated photos at each standard size, as ``bench.photo_sizes`` draws them.
@@ -42,6 +42,7 @@ def variants(checkpoint: str, view_read: float) -> dict:
     """name -> (detector, read options); the detectors share one checkpoint."""
     from alpr.model.checkpoint import load_checkpoint
     from alpr.model.detector import Detector
+    from alpr.model.plate_reader import VOTING_WIDENINGS
 
     loaded = load_checkpoint(checkpoint)
     if loaded.reader is None:
@@ -52,14 +53,14 @@ def variants(checkpoint: str, view_read: float) -> dict:
     reader.configure_test(plate_scale={"view_read_confidence": None})
     view = Detector(loaded, mask_classes=boards)
     view.configure_test(plate_scale={"view_read_confidence": view_read})
-    one_view = Detector(loaded, mask_classes=boards)
-    one_view.configure_test(plate_scale={"view_read_confidence": view_read}, read_widenings=(0.0,))
+    voting = Detector(loaded, mask_classes=boards)
+    voting.configure_test(plate_scale={"view_read_confidence": view_read}, read_widenings=VOTING_WIDENINGS)
     return {"glyphs": (glyphs, ReadOptions(reader="off")), "reader_fallback": (reader, ReadOptions(reader="fallback")),
             "reader_first": (reader, ReadOptions()), "reader_view": (view, ReadOptions()),
-            "reader_view_one": (one_view, ReadOptions())}
+            "reader_view_voting": (voting, ReadOptions())}
 
 
-WAYS = ("glyphs", "reader_fallback", "reader_first", "reader_view", "reader_view_one")
+WAYS = ("glyphs", "reader_fallback", "reader_first", "reader_view", "reader_view_voting")
 
 
 def main() -> None:

@@ -305,12 +305,11 @@ def test_detector_looks_again_at_every_plate_at_the_reading_scale(trained) -> No
     ]
     crops = detector._crops(found, (1000, 500))
     assert len(crops) == 3
-    first, second, third = crops
-    assert first.factor == 96.0 / 30.0 and first.region == (85, 89, 145, 133)
-    assert first.plate == (100.0, 100.0, 130.0, 122.0) and first.own == (92.5, 94.5, 137.5, 127.5)
-    assert second.factor == 96.0 / 100.0
-    assert third.factor == 180.0 / 600.0 and third.region == (0, 250, 900, 450)  # clipped to the photo
-    assert first.other_shape is None  # no board of the other shape in its group
+    (region, own, factor, other), (_, _, factor2, _), (region3, _, factor3, _) = crops
+    assert factor == 96.0 / 30.0 and region == (85, 89, 145, 133) and own == (92.5, 94.5, 137.5, 127.5)
+    assert factor2 == 96.0 / 100.0
+    assert factor3 == 180.0 / 600.0 and region3 == (0, 250, 900, 450)  # clipped to the photo
+    assert other is None  # no board of the other shape in its group
 
     # a regular board around two stacked long plates: the strongest long board's crop is the fallback
     stacked = [
@@ -318,11 +317,11 @@ def test_detector_looks_again_at_every_plate_at_the_reading_scale(trained) -> No
         DetectedObject("l_board", 0.6, (120.0, 180.0, 380.0, 230.0), empty),
         DetectedObject("l_board", 0.2, (120.0, 240.0, 380.0, 290.0), empty),
     ]
-    crop, = detector._crops(stacked, (1000, 500))
+    (_, _, factor, other), = detector._crops(stacked, (1000, 500))
     # both long boards box it (``_plate_box``): 260 x 110 px, and half of that around
-    assert crop.factor == 96.0 / 300.0 and crop.other_shape == ((0, 125, 510, 345), 180.0 / 260.0)
+    assert factor == 96.0 / 300.0 and other == ((0, 125, 510, 345), 180.0 / 260.0)
     stacked[1] = replace(stacked[1], score=0.25)  # too weak to lead a crop of its own
-    assert detector._crops(stacked, (1000, 500))[0].other_shape is None
+    assert detector._crops(stacked, (1000, 500))[0][3] is None
 
 
 def test_a_plate_is_cropped_by_its_strongest_board_widened_by_boards_cut_short() -> None:

@@ -112,7 +112,6 @@ class Crop(NamedTuple):
     """One plate to look at again (photo pixels)."""
 
     region: tuple[int, int, int, int]  #: the photo region cropped
-    plate: Box  #: where its boards say the plate is: a crop reads it when it reads a plate centred there
     own: Box  #: the plate's own region: only detections centred in it count
     factor: float  #: the scale bringing its board to the reading width
     #: (region, factor) of the crop led by its group's strongest board of the other shape
@@ -268,9 +267,8 @@ class Detector:
         is detected again on a crop of the photo that brings its board to the reading width
         (and, when that reads no valid text, at the ``retry_scales`` of that width), and those
         detections replace the view's around it; unless the plate reader reads its board in the
-        view surely enough (``PlateScale.view_read_confidence``); a plate no crop reads keeps the
-        view's detections where those read it. A board read is outlined to its painted edge where
-        the photo shows one (``board_edges``)."""
+        view surely enough (``PlateScale.view_read_confidence``). A board read is outlined to
+        its painted edge where the photo shows one (``board_edges``)."""
         height, width = image.shape[:2]
         find_scale = self.plate_scale.find_scale((width, height), self.input_size)
         view, scale = _resized(image, find_scale)
@@ -284,11 +282,10 @@ class Detector:
         crops = self._crops(boards, (width, height))
         # only what no crop replaces is worth mapping (masks included) to the photo's pixels
         objects = self._looked_at(image, [o.mapped(scale, (0.0, 0.0), (width, height)) for o in found
-                                          if not any(_inside(_scaled(o.bbox, scale), crop.own) for crop in crops)])
-        for crop in crops:
-            in_view = self._read_in_view(image, found, scale, crop.own)
-            objects += (self._looked_at(image, in_view) if self._read_surely(in_view)
-                        else self._read_crop(image, crop, in_view))
+                                          if not any(_inside(_scaled(o.bbox, scale), own) for _, own, _, _ in crops)])
+        for region, own, factor, other_shape in crops:
+            objects += (self._read_in_view(image, found, scale, own)
+                        or self._read_crop(image, region, own, factor, other_shape))
         objects = _distinct(objects)
         if self.board_edges:
             objects = [_to_painted_edges(image, o) if o.label in BOARD_CLASSES and o.text else o for o in objects]
@@ -296,39 +293,37 @@ class Detector:
 
     def _read_in_view(self, image: np.ndarray, found: list[DetectedObject], scale: tuple[float, float], own: Box
                       ) -> list[DetectedObject]:
-        """The view's detections inside ``own`` (photo pixels), their boards read by the plate
-        reader."""
+        """The view's detections inside ``own`` (photo pixels), when the plate reader reads one
+        of their boards at ``PlateScale.view_read_confidence`` or surer: then the plate needs no
+        crop (a detector pass saved); else nothing."""
+        threshold = self.plate_scale.view_read_confidence
+        if self.plate_reader is None or threshold is None:
+            return []
         height, width = image.shape[:2]
         inside = [o.mapped(scale, (0.0, 0.0), (width, height)) for o in found if _inside(_scaled(o.bbox, scale), own)]
-        return self._read_boards(image, inside)
+        objects = self._read_boards(image, inside)
+        if not any(o.text and o.text_score >= threshold for o in objects):
+            return []
+        return self._looked_at(image, objects)
 
-    def _read_surely(self, objects: list[DetectedObject]) -> bool:
-        """Whether the plate reader read one of the boards at ``PlateScale.view_read_confidence``
-        or surer: the view's detections then need no crop (a detector pass saved)."""
-        threshold = self.plate_scale.view_read_confidence
-        return threshold is not None and any(o.text and o.text_score >= threshold for o in objects)
-
-    def _read_crop(self, image: np.ndarray, crop: Crop, in_view: list[DetectedObject]) -> list[DetectedObject]:
-        """The detections of one plate's crop (photo pixels, inside ``crop.own``) at its factor,
-        or at the first retry scale whose detections read the plate (``_reads_plate``); else the
-        same from the crop led by a board of the other shape (``crop.other_shape``); else the
-        view's own detections ``in_view`` when they read it (a close-up the view read, not surely,
-        whose crops read only its neighbour: it was lost); else the first crop's."""
+    def _read_crop(self, image: np.ndarray, region: tuple[int, int, int, int], own: Box, factor: float,
+                   other_shape: tuple[tuple[int, int, int, int], float] | None = None) -> list[DetectedObject]:
+        """The detections of one plate's crop (photo pixels, inside ``own``) at ``factor``, or
+        at the first retry scale whose detections read a valid plate; else the same from the crop
+        ``other_shape`` (region, factor) led by a board of the other shape; else the first ones."""
         height, width = image.shape[:2]
         first = None
         retries = (1.0, *self.plate_scale.retry_scales)
-        tries = [(where, at * retry)
-                 for where, at in [(crop.region, crop.factor), *([crop.other_shape] if crop.other_shape else [])]
+        tries = [(where, at * retry) for where, at in [(region, factor), *([other_shape] if other_shape else [])]
                  for retry in retries]
         for (x1, y1, x2, y2), at in tries:
             patch, patch_scale = _resized(image[y1:y2, x1:x2], at)
             mapped = (o.mapped(patch_scale, (x1, y1), (width, height)) for o in self.infer(patch))
-            objects = self._read_boards(image, self._looked_at(image, [o for o in mapped if _inside(o.bbox, crop.own)]))
-            if _reads_plate(objects, crop.plate):
+            objects = self._read_boards(image, self._looked_at(image, [o for o in mapped if _inside(o.bbox, own)]))
+            if len(tries) == 1 or any(r.valid for r in read_detected_plates(objects)):
                 return objects
             first = objects if first is None else first
-        viewed = self._looked_at(image, in_view)
-        return viewed if _reads_plate(viewed, crop.plate) else first
+        return first
 
     def _read_boards(self, image: np.ndarray, objects: list[DetectedObject]) -> list[DetectedObject]:
         """``objects`` with every board's text as the plate reader reads it from its outline,
@@ -374,17 +369,19 @@ class Detector:
         crops = []
         boards = [o for o in found if o.label in BOARD_CLASSES and o.score >= self.read_options.fragment_threshold]
         for group in group_boards(boards, self.read_options)[:MAX_CROPS]:
-            crop = self._crop(group, size)
+            region, own, factor = self._crop(group, size)
             other = [b for b in group if b.label != group[0].label]
+            other_shape = None
             if other and other[0].score >= OTHER_SHAPE_MIN_SCORE:
-                led_by_other = self._crop(other, size)
-                crop = crop._replace(other_shape=(led_by_other.region, led_by_other.factor))
-            crops.append(crop)
+                other_region, _, other_factor = self._crop(other, size)
+                other_shape = (other_region, other_factor)
+            crops.append(Crop(region, own, factor, other_shape))
         return crops
 
-    def _crop(self, group: list[Detection | DetectedObject], size: tuple[int, int]) -> Crop:
-        """The crop of the plate the ``group``'s boards (strongest first, the first setting the
-        shape) say it fills."""
+    def _crop(self, group: list[Detection | DetectedObject], size: tuple[int, int]
+              ) -> tuple[tuple[int, int, int, int], Box, float]:
+        """(photo region to crop, own region, scale) of the plate the ``group``'s boards (strongest
+        first, the first setting the shape) say it fills."""
         width, height = size
         ps = self.plate_scale
         shape = BOARD_CLASSES[group[0].label]
@@ -394,7 +391,7 @@ class Detector:
         region = (max(int(x1 - m * w), 0), max(int(y1 - m * h), 0),
                   min(int(np.ceil(x2 + m * w)), width), min(int(np.ceil(y2 + m * h)), height))
         own = (x1 - 0.25 * w, y1 - 0.25 * h, x2 + 0.25 * w, y2 + 0.25 * h)
-        return Crop(region, (x1, y1, x2, y2), own, ps.target_width[shape] / w)
+        return region, own, ps.target_width[shape] / w
 
 
 #: a plate's crop that reads no valid plate is read again (at the same retry scales), led by the
@@ -465,12 +462,6 @@ def _scaled(box: Box, scale: tuple[float, float]) -> Box:
 def _corners(box: Box) -> tuple[tuple[float, float], ...]:
     x1, y1, x2, y2 = box
     return (x1, y1), (x2, y1), (x2, y2), (x1, y2)
-
-
-def _reads_plate(objects: list[DetectedObject], plate: Box) -> bool:
-    """Whether ``objects`` read a valid plate centred in ``plate``: a crop holds its plate's
-    neighbours too, and reading one of them is no reading of the plate cropped for."""
-    return any(r.valid and _inside(r.bbox, plate) for r in read_detected_plates(objects))
 
 
 def _inside(box: Box, region: Box) -> bool:
