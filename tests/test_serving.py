@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -324,21 +325,33 @@ def test_chunked_upload_is_read(deployment, jpeg: bytes) -> None:
 
 
 def test_slow_clients_time_out_and_connections_are_bounded(deployment, tmp_path: Path) -> None:
-    """A router of its own (same microservices) with a 1 s client timeout and 2 connections."""
+    """Routers of their own (same microservices): one with a 1 s client timeout, one with 2
+    connections (and a long timeout: idle connections must still hold their slots when the third
+    comes, however loaded the machine)."""
     deployer, _ = deployment
     record = deployer.get(NAME)
     routes = tmp_path / "routes.json"
     routes.write_text(json.dumps({"model": f"http://127.0.0.1:{record.service('model').http_port}",
                                   "transformer": f"http://127.0.0.1:{record.service('transformer').http_port}"}))
-    port = free_ports(1)[0]
-    router = subprocess.Popen([str(deployer.python), "seldon/router.py", "--port", str(port), "--routes", str(routes),
-                               "--client-timeout", "1", "--max-connections", "2"], cwd=PROJECT_ROOT)
-    try:
-        wait_listening(port)
+
+    @contextlib.contextmanager
+    def router(*options: str):
+        port = free_ports(1)[0]
+        process = subprocess.Popen([str(deployer.python), "seldon/router.py", "--port", str(port), "--routes",
+                                    str(routes), *options], cwd=PROJECT_ROOT)
+        try:
+            wait_listening(port)
+            yield port
+        finally:
+            process.terminate()
+            process.wait(10)
+
+    with router("--client-timeout", "1") as port:
         started = time.monotonic()
         got, body = send_raw(port, _head("Content-Length: 100\r\n") + b'{"binData": ')  # and then nothing
         assert got == 408 and "not received within 1 s" in body
         assert time.monotonic() - started < 10
+    with router("--client-timeout", "60", "--max-connections", "2") as port:
         idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]  # hold both slots
         try:
             time.sleep(0.3)
@@ -349,9 +362,6 @@ def test_slow_clients_time_out_and_connections_are_bounded(deployment, tmp_path:
                 conn.close()
         time.sleep(1.5)
         assert send_raw(port, b"GET /live HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 200  # slots freed
-    finally:
-        router.terminate()
-        router.wait(10)
 
 
 def test_microservices_listen_on_loopback_only_and_get_no_secrets(deployment, monkeypatch) -> None:
