@@ -352,9 +352,8 @@ def test_slow_clients_time_out_and_connections_are_bounded(deployment, tmp_path:
         assert got == 408 and "not received within 1 s" in body
         assert time.monotonic() - started < 10
     with router("--client-timeout", "60", "--max-connections", "2") as port:
-        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]  # hold both slots
+        idle = _holding_slots(port, 2)
         try:
-            time.sleep(0.3)
             got, body = send_raw(port, b"GET /live HTTP/1.1\r\nHost: x\r\n\r\n")
             assert got == 503 and "too many connections" in body
         finally:
@@ -362,6 +361,26 @@ def test_slow_clients_time_out_and_connections_are_bounded(deployment, tmp_path:
                 conn.close()
         time.sleep(1.5)
         assert send_raw(port, b"GET /live HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 200  # slots freed
+
+
+def _holding_slots(port: int, n: int) -> list[socket.socket]:
+    """``n`` idle connections, each holding one of the router's slots. A connection comes too
+    early while an earlier one still holds its slot (``wait_listening``'s probe, whose handler may
+    not have ended yet on a loaded machine): it is refused with a 503 at once, and opened again."""
+    held: list[socket.socket] = []
+    deadline = time.monotonic() + 30
+    while len(held) < n:
+        assert time.monotonic() < deadline, "the router refused idle connections for 30 s"
+        conn = socket.create_connection(("127.0.0.1", port))
+        conn.settimeout(1.0)
+        try:
+            conn.recv(1)  # a refusal answers at once; a connection holding a slot hears nothing
+        except TimeoutError:
+            conn.settimeout(None)
+            held.append(conn)
+            continue
+        conn.close()
+    return held
 
 
 def test_microservices_listen_on_loopback_only_and_get_no_secrets(deployment, monkeypatch) -> None:
