@@ -38,8 +38,12 @@ from alpr.postprocess import ReadOptions
 from bench.photo_sizes import generated, report, test_set
 
 
-def variants(checkpoint: str, view_read: float) -> dict:
-    """name -> (detector, read options); the detectors share one checkpoint."""
+WAYS = ("glyphs", "reader_fallback", "reader_first", "reader_view", "reader_view_voting")
+
+
+def variants(checkpoint: str, view_read: float, names: list[str]) -> dict:
+    """name -> (detector, read options) for the ways ``names`` only (a detector is a model
+    built in memory); the detectors share one checkpoint."""
     from alpr.model.checkpoint import load_checkpoint
     from alpr.model.detector import Detector
     from alpr.model.plate_reader import VOTING_WIDENINGS
@@ -47,20 +51,21 @@ def variants(checkpoint: str, view_read: float) -> dict:
     loaded = load_checkpoint(checkpoint)
     if loaded.reader is None:
         raise SystemExit(f"{checkpoint}: no plate reader in this checkpoint (bench.add_small_nets --reader adds one)")
-    boards = list(BOARD_CLASSES)
-    glyphs = Detector(loaded, mask_classes=boards, plate_reader=False)
-    reader = Detector(loaded, mask_classes=boards)
-    reader.configure_test(plate_scale={"view_read_confidence": None})
-    view = Detector(loaded, mask_classes=boards)
-    view.configure_test(plate_scale={"view_read_confidence": view_read})
-    voting = Detector(loaded, mask_classes=boards)
-    voting.configure_test(plate_scale={"view_read_confidence": view_read}, read_widenings=VOTING_WIDENINGS)
-    return {"glyphs": (glyphs, ReadOptions(reader="off")), "reader_fallback": (reader, ReadOptions(reader="fallback")),
-            "reader_first": (reader, ReadOptions()), "reader_view": (view, ReadOptions()),
-            "reader_view_voting": (voting, ReadOptions())}
-
-
-WAYS = ("glyphs", "reader_fallback", "reader_first", "reader_view", "reader_view_voting")
+    crop_always = {"plate_scale": {"view_read_confidence": None}}
+    view = {"plate_scale": {"view_read_confidence": view_read}}
+    # name -> (the detector's settings, its test-time settings, how its detections are read)
+    ways = {"glyphs": ({"plate_reader": False}, {}, ReadOptions(reader="off")),
+            "reader_fallback": ({}, crop_always, ReadOptions(reader="fallback")),
+            "reader_first": ({}, crop_always, ReadOptions()),
+            "reader_view": ({}, view, ReadOptions()),
+            "reader_view_voting": ({}, {**view, "read_widenings": VOTING_WIDENINGS}, ReadOptions())}
+    out = {}
+    for name in names:
+        settings, test, options = ways[name]
+        detector = Detector(loaded, mask_classes=list(BOARD_CLASSES), **settings)
+        detector.configure_test(**test)
+        out[name] = (detector, options)
+    return out
 
 
 def main() -> None:
@@ -79,8 +84,7 @@ def main() -> None:
     args = p.parse_args()
 
     coco, doc, gt, bad = test_set(args.labelme or generated(args.out, args.per_size, args.seed), args.out / "coco")
-    every = variants(args.checkpoint, args.view_read)
-    ways = {name: every[name] for name in args.ways}
+    ways = variants(args.checkpoint, args.view_read, args.ways)
     readings: dict[str, dict] = {name: {} for name in ways}
     times: dict[str, dict] = {name: {} for name in ways}
     for image in doc["images"]:

@@ -326,8 +326,8 @@ def test_chunked_upload_is_read(deployment, jpeg: bytes) -> None:
 
 def test_slow_clients_time_out_and_connections_are_bounded(deployment, tmp_path: Path) -> None:
     """Routers of their own (same microservices): one with a 1 s client timeout, one with 2
-    connections (and a long timeout: idle connections must still hold their slots when the third
-    comes, however loaded the machine)."""
+    connections and a long timeout (``_holding_slots`` listens 1 s to each idle connection before
+    it counts as holding a slot: with a 1 s timeout the router would close it)."""
     deployer, _ = deployment
     record = deployer.get(NAME)
     routes = tmp_path / "routes.json"
