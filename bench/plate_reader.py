@@ -1,7 +1,7 @@
 """Benchmark: reading plates from glyphs alone vs with the plate reader, side by side.
 
     .venv/bin/python -m bench.plate_reader CHECKPOINT [--labelme DIR] [--per-size 40] [--view-read 0.9]
-        [--ways glyphs reader_view ...]
+        [--ways glyphs reader_view ...] [--against OTHER_CHECKPOINT]
 
 One checkpoint that holds a plate reader (``bench.add_small_nets --reader`` adds one), read
 five ways (``--ways``: some of them), photo by photo in turn (all see the same machine state),
@@ -14,6 +14,10 @@ eager as serving runs it:
   finding view (``--view-read`` confidence) gets no crop (one detector pass fewer): the default;
 - ``reader_view_voting``: as ``reader_view``, each board read from three views that vote
   (``plate_reader.VOTING_WIDENINGS``: its rectangle, and it widened at each end).
+
+``--against`` adds one more way, ``against``: ``reader_view`` with another checkpoint (e.g. the
+same detector with a plate reader trained otherwise), so two checkpoints are compared photo by
+photo.
 
 Photos: a labelme folder (``--labelme``, e.g. the foreign set from ``python -m alpr.foreign``),
 or ``--per-size`` generated photos at each standard size, as ``bench.photo_sizes`` draws them.
@@ -41,16 +45,20 @@ from bench.photo_sizes import generated, report, test_set
 WAYS = ("glyphs", "reader_fallback", "reader_first", "reader_view", "reader_view_voting")
 
 
-def variants(checkpoint: str, view_read: float, names: list[str]) -> dict:
+def variants(checkpoint: str, view_read: float, names: list[str], against: str | None = None) -> dict:
     """name -> (detector, read options) for the ways ``names`` only (a detector is a model
-    built in memory); the detectors share one checkpoint."""
+    built in memory), sharing one checkpoint; with ``against``, also ``against``: that
+    checkpoint read the ``reader_view`` way."""
     from alpr.model.checkpoint import load_checkpoint
     from alpr.model.detector import Detector
     from alpr.model.plate_reader import VOTING_WIDENINGS
 
-    loaded = load_checkpoint(checkpoint)
-    if loaded.reader is None:
-        raise SystemExit(f"{checkpoint}: no plate reader in this checkpoint (bench.add_small_nets --reader adds one)")
+    def with_reader(path: str):
+        loaded = load_checkpoint(path)
+        if loaded.reader is None:
+            raise SystemExit(f"{path}: no plate reader in this checkpoint (bench.add_small_nets --reader adds one)")
+        return loaded
+
     crop_always = {"plate_scale": {"view_read_confidence": None}}
     view = {"plate_scale": {"view_read_confidence": view_read}}
     # name -> (the detector's settings, its test-time settings, how its detections are read)
@@ -59,10 +67,13 @@ def variants(checkpoint: str, view_read: float, names: list[str]) -> dict:
             "reader_first": ({}, crop_always, ReadOptions()),
             "reader_view": ({}, view, ReadOptions()),
             "reader_view_voting": ({}, {**view, "read_widenings": VOTING_WIDENINGS}, ReadOptions())}
+    chosen = [(name, checkpoint, *ways[name]) for name in names]
+    if against:
+        chosen.append(("against", against, *ways["reader_view"]))
+    loaded = {path: with_reader(path) for path in {path for _, path, *_ in chosen}}
     out = {}
-    for name in names:
-        settings, test, options = ways[name]
-        detector = Detector(loaded, mask_classes=list(BOARD_CLASSES), **settings)
+    for name, path, settings, test, options in chosen:
+        detector = Detector(loaded[path], mask_classes=list(BOARD_CLASSES), **settings)
         detector.configure_test(**test)
         out[name] = (detector, options)
     return out
@@ -80,11 +91,12 @@ def main() -> None:
                    help="reader_view's confidence threshold (default: the model's default)")
     p.add_argument("--ways", nargs="+", choices=WAYS, default=list(WAYS),
                    help="the ways to read, in this order; the first is the others' baseline")
+    p.add_argument("--against", help="another checkpoint, read as reader_view (way 'against')")
     p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "alpr-plate-reader")
     args = p.parse_args()
 
     coco, doc, gt, bad = test_set(args.labelme or generated(args.out, args.per_size, args.seed), args.out / "coco")
-    ways = variants(args.checkpoint, args.view_read, args.ways)
+    ways = variants(args.checkpoint, args.view_read, args.ways, args.against)
     readings: dict[str, dict] = {name: {} for name in ways}
     times: dict[str, dict] = {name: {} for name in ways}
     for image in doc["images"]:
