@@ -135,7 +135,9 @@ def board_patch(gray: np.ndarray, corners: np.ndarray, size: tuple[int, int], ma
     return (out - out.mean()) / (out.std() + 1.0)
 
 
-def _jittered(corners: np.ndarray, params: ReaderParams, rng: np.random.Generator) -> np.ndarray:
+def jittered(corners: np.ndarray, params: ReaderParams, rng: np.random.Generator) -> np.ndarray:
+    """The rectangle shifted and scaled (``params.jitter`` of its size) and turned
+    (``params.turn_deg``) at random, as far as detected outlines are off the true ones."""
     centre = corners.mean(0)
     across, down = corners[1] - corners[0], corners[3] - corners[0]
     j = params.jitter
@@ -172,7 +174,7 @@ def board_samples(dataset_dir: Path, split: str, params: ReaderParams, copies: i
         for outline, text in read:
             corners = board_rectangle(outline)
             for _ in range(copies):
-                patches.append(board_patch(pixels, _jittered(corners, params, rng) if jitter else corners,
+                patches.append(board_patch(pixels, jittered(corners, params, rng) if jitter else corners,
                                            params.size, params.margin))
                 texts.append(text)
     if not patches:
@@ -214,7 +216,7 @@ def _drawn_boards(task: tuple[ReaderParams, int]) -> tuple[list[np.ndarray], lis
     for plate in scene.plates:
         corners = board_rectangle(plate.quad.tolist())
         for _ in range(params.copies):
-            patches.append(board_patch(gray, _jittered(corners, params, rng), params.size, params.margin))
+            patches.append(board_patch(gray, jittered(corners, params, rng), params.size, params.margin))
             texts.append(plate.text.text.lower())
     return patches, texts
 
