@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from alpr.model.checkpoint import load_checkpoint
-from alpr.model.plate_reader import PlateReader, board_rectangle, jittered, true_boards
+from alpr.model.plate_reader import PlateReader, ReaderParams, board_rectangle, jittered, true_boards
 from bench.photo_sizes import test_set
 
 
@@ -39,23 +39,19 @@ def outcomes(reads: list[str], truths: list[str]) -> dict[str, int]:
     return {"boards": len(truths), "exact": exact, "wrong": wrong, "none": len(truths) - exact - wrong}
 
 
-def read_alone(checkpoints: list[str], coco: Path, jitters: list[float], seed: int) -> dict:
-    """checkpoint -> jitter -> ``outcomes`` on the COCO test split's read boards."""
+def read_alone(readers: dict[str, PlateReader], coco: Path, jitters: list[float], seed: int) -> dict:
+    """name -> jitter -> ``outcomes`` of each reader on the COCO test split's read boards."""
     photos = list(true_boards(coco, "test"))
     truths = [text for _, read in photos for _, text in read]
-    out: dict = {}
-    for path in checkpoints:
-        reader = PlateReader(load_checkpoint(path).reader)
-        out[path] = {}
-        for jitter in jitters:
-            # the same draws for every reader: each sees the same outlines
-            rng, shift = np.random.default_rng(seed), reader.params.model_copy(update={"jitter": jitter})
-            reads = []
-            for pixels, read in photos:
-                corners = [board_rectangle(outline) for outline, _ in read]
-                outlines = [jittered(c, shift, rng).tolist() if jitter else c.tolist() for c in corners]
-                reads += [text for text, _ in reader.read(cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR), outlines)]
-            out[path][str(jitter)] = outcomes(reads, truths)
+    out: dict = {name: {} for name in readers}
+    for jitter in jitters:
+        rng, shift = np.random.default_rng(seed), ReaderParams(jitter=jitter)  # one draw: every reader sees it
+        outlines = [[jittered(c, shift, rng).tolist() if jitter else c.tolist()
+                     for c in (board_rectangle(outline) for outline, _ in read)] for _, read in photos]
+        for name, reader in readers.items():
+            reads = [text for (pixels, _), boards in zip(photos, outlines)
+                     for text, _ in reader.read(cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR), boards)]
+            out[name][str(jitter)] = outcomes(reads, truths)
     return out
 
 
@@ -68,12 +64,15 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "alpr-reader-alone")
     args = p.parse_args()
+    readers = {}
     for path in args.checkpoints:
-        if load_checkpoint(path).reader is None:
+        model = load_checkpoint(path).reader
+        if model is None:
             p.error(f"{path}: no plate reader in this checkpoint (bench.add_small_nets --reader adds one)")
+        readers[path] = PlateReader(model)
     coco, _, _, bad = test_set(args.labelme, args.out / "coco")
     print(json.dumps({"folder": str(args.labelme), "bad_files": bad,
-                      "readers": read_alone(args.checkpoints, coco, args.jitter, args.seed)}, indent=1))
+                      "readers": read_alone(readers, coco, args.jitter, args.seed)}, indent=1))
 
 
 if __name__ == "__main__":
