@@ -10,7 +10,10 @@ misplaced, glyph wrong), counted overall and per plate width, tilt, photo size, 
 where the renderer recorded them in the labelme file (``render``), per font, paint, background
 kind and effect (occluders, shadow, glare...). ``not_found_on_plain_boards`` counts boards not
 found although flat, untilted (< 3 degrees), unoccluded and at least 5 % of the photo's width:
-those should never be missed. Lists every miss (file, truth, cause, what was read there).
+those should never be missed. Lists every miss (file, truth, cause, what was read there) and
+every false reading (file, truth, what was read, its score), and sweeps a minimum plate score
+(``score_sweep``): EIR and precision, overall and in the worst photo-size bucket, with weaker
+readings dropped, to show what a threshold on the score clients see would buy and cost.
 Prints JSON; writes it and a gallery of the worst cases (boards not found first, widest first;
 then misreadings) to ``--out``.
 """
@@ -45,6 +48,8 @@ from bench.photo_sizes import add_plate_scale_option, plate_scale_overrides
 
 TILTS = (0, 3, 10, 20)  # degrees: bucket edges
 TILE = (320, 170)  # gallery tile (width, height)
+#: minimum plate scores ``score_sweep`` tries
+SCORE_SWEEP = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def tilt_of(points: list[tuple[float, float]]) -> float:
@@ -82,6 +87,22 @@ def plate_attributes(item, doc: dict) -> dict[int, dict]:
                       and (x2 - x1) >= 0.05 * item.width),
         }
     return out
+
+
+def score_sweep(gt, readings: dict[int, list], thresholds=SCORE_SWEEP) -> list[dict]:
+    """Per minimum score: EIR, precision and false readings with every reading scoring less
+    dropped (matched afresh), and the worst photo-size bucket's EIR and precision."""
+    rows = []
+    for threshold in thresholds:
+        kept = {i: [r for r in rs if r.score >= threshold] for i, rs in readings.items()}
+        outcomes = plate_outcomes(gt, kept)
+        m = metrics_of(outcomes)
+        sizes = bucketed_metrics(gt, outcomes)["photo_size"].values()
+        rows.append({"min_score": threshold, "eir": round(m.eir, 4), "plate_precision": round(m.plate_precision, 4),
+                     "false_readings": m.predicted_plates - m.exact,
+                     "worst_size_eir": min(row["eir"] for row in sizes),
+                     "worst_size_precision": min(row["plate_precision"] for row in sizes)})
+    return rows
 
 
 def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24,
@@ -137,6 +158,11 @@ def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24,
         "misses": [{"file": item_of[o.image_id].image_file, "truth": o.truth["text"],
                     "shape": o.truth["shape"], "bbox": [round(v) for v in o.truth["bbox"]], "cause": cause,
                     "read": near.text if near is not None else None} for o, cause, near, _ in misses],
+        # readings not exactly right: of a true plate (its text) or of none (truth null)
+        "false": [{"file": item_of[o.image_id].image_file, "truth": o.truth["text"] if o.truth else None,
+                   "read": o.reading.text, "shape": o.reading.shape, "score": round(o.reading.score, 4)}
+                  for o in outcomes if o.reading is not None and not o.exact],
+        "score_sweep": score_sweep(gt, readings),
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "failures.json").write_text(json.dumps(result, indent=1))
