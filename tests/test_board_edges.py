@@ -11,6 +11,8 @@ import pytest
 
 from alpr.boxes import box_overlaps
 from alpr.model.board_edges import painted_board
+from alpr.synth import generate_dataset
+from bench.train_eval import DEFAULT_SYNTH, synth_options
 
 
 def _street(width: int = 640, height: int = 480, seed: int = 0) -> np.ndarray:
@@ -60,6 +62,25 @@ def test_a_board_is_found_the_same_way_each_time_without_touching_opencvs_random
     assert first[1] == second[1] and np.array_equal(first[0], second[0])
 
 
+@pytest.mark.parametrize("scene", ["a pole of the board's paint", "a tan wall behind a white board"])
+def test_a_board_is_found_where_a_scene_of_a_near_colour_touches_it(scene: str) -> None:
+    """A black board with a dark pole running from its edge off the photo (a tyre, a bracket),
+    or a white board on a tan wall: the paint reaches the scene by a bridge narrower than the
+    board, or the scene is near the paint only for a loose tolerance; the board is found whole."""
+    image = _street()
+    board = (200, 180, 400, 290)
+    if scene == "a pole of the board's paint":
+        cv2.rectangle(image, (296, 290), (302, 479), (28, 28, 28), cv2.FILLED)
+        _plate(image, board, paint=(28, 28, 28), ink=(235, 235, 235))
+    else:
+        image[:] = (120, 170, 205)  # tan (BGR)
+        _plate(image, board, paint=(228, 232, 232), ink=(20, 20, 20))
+        image = cv2.GaussianBlur(image, (5, 5), 0)  # glyph edges blurred into the paint, as photographed
+        image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])[1], cv2.IMREAD_COLOR)
+    found = painted_board(image, (255.0, 205.0, 345.0, 275.0))
+    assert found is not None and box_overlaps(_box(*found), board) > 0.9
+
+
 @pytest.mark.parametrize("case", ["paint runs into a car body", "cut by the photo's edge", "no paint around the box"])
 def test_no_board_is_made_up_where_the_paint_does_not_end_like_a_plate(case: str) -> None:
     """Paint that leaks into the scene or runs off the photo gives no board: the detector's
@@ -75,6 +96,20 @@ def test_no_board_is_made_up_where_the_paint_does_not_end_like_a_plate(case: str
     else:  # noise only: no paint of one colour
         box = (255.0, 205.0, 345.0, 275.0)
     assert painted_board(image, box) is None
+
+
+def test_a_patch_of_the_scene_behind_a_thin_tilted_plate_is_not_its_board(tmp_path: Path) -> None:
+    """A long plate tilted across a blue patch of the generator's scene: the box the reference
+    model gives it holds more of the patch than of the plate, so the patch's paint is the box's
+    most common colour, and the patch is a clean quadrilateral; it must not become the board."""
+    options = synth_options(DEFAULT_SYNTH).model_copy(
+        update={"image_sizes": [(800, 600)], "image_size_weights": None, "portrait_fraction": 0.2})
+    generate_dataset(str(tmp_path), n=30, seed=6162, options=options, progress=False)  # bench.photo_sizes' seed 6161
+    doc = json.loads((tmp_path / "img_000029.json").read_text())
+    plate = next(np.array(s["points"]) for s in doc["shapes"] if s["label"] == "l_board")
+    truth = (*plate.min(axis=0), *plate.max(axis=0))
+    found = painted_board(cv2.imread(str(tmp_path / doc["imagePath"])), (87.0, 283.0, 543.0, 459.0))
+    assert found is None or box_overlaps(_box(*found), truth) > 0.5
 
 
 def test_the_reference_model_boxes_a_wide_margined_4k_plate_whole(reference_checkpoint: Path) -> None:
