@@ -11,7 +11,7 @@ where the renderer recorded them in the labelme file (``render``), per font, pai
 kind and effect (occluders, shadow, glare...). ``not_found_on_plain_boards`` counts boards not
 found although flat, untilted (< 3 degrees), unoccluded and at least 5 % of the photo's width:
 those should never be missed. Lists every miss (file, truth, cause, what was read there) and
-every false reading (file, truth, what was read, its score), and sweeps a minimum plate score
+every wrong reading (file, truth, what was read, its score), and sweeps a minimum plate score
 (``score_sweep``): EIR and precision, overall and in the worst photo-size bucket, with weaker
 readings dropped, to show what a threshold on the score clients see would buy and cost.
 Prints JSON; writes it and a gallery of the worst cases (boards not found first, widest first;
@@ -90,8 +90,9 @@ def plate_attributes(item, doc: dict) -> dict[int, dict]:
 
 
 def score_sweep(gt, readings: dict[int, list], thresholds=SCORE_SWEEP) -> list[dict]:
-    """Per minimum score: EIR, precision and false readings with every reading scoring less
-    dropped (matched afresh), and the worst photo-size bucket's EIR and precision."""
+    """Per minimum score: EIR, precision and wrong readings (of another text or of no plate)
+    with every reading scoring less dropped (matched afresh), and the worst photo-size bucket's
+    EIR and precision."""
     rows = []
     for threshold in thresholds:
         kept = {i: [r for r in rs if r.score >= threshold] for i, rs in readings.items()}
@@ -99,7 +100,7 @@ def score_sweep(gt, readings: dict[int, list], thresholds=SCORE_SWEEP) -> list[d
         m = metrics_of(outcomes)
         sizes = bucketed_metrics(gt, outcomes)["photo_size"].values()
         rows.append({"min_score": threshold, "eir": round(m.eir, 4), "plate_precision": round(m.plate_precision, 4),
-                     "false_readings": m.predicted_plates - m.exact,
+                     "wrong_readings": m.predicted_plates - m.exact,
                      "worst_size_eir": min(row["eir"] for row in sizes),
                      "worst_size_precision": min(row["plate_precision"] for row in sizes)})
     return rows
@@ -147,7 +148,7 @@ def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24,
     result = {
         "checkpoint": checkpoint, "folder": folder, "photos": len(items), "bad_files": validation.bad,
         "plates": overall.true_plates, "eir": round(overall.eir, 4), "plate_precision": round(overall.plate_precision, 4),
-        "false_readings": sum(o.truth is None for o in outcomes),
+        "false_readings": sum(o.truth is None for o in outcomes),  # readings of no true plate
         "causes": {c: causes[c] for c in MISS_CAUSES},
         "not_found_on_plain_boards": len(plain_missed),
         # EIR and precision per photo size and plate width (readings of no plate counted too)
@@ -159,7 +160,7 @@ def analyse(checkpoint: str, folder: str, out: Path, worst: int = 24,
                     "shape": o.truth["shape"], "bbox": [round(v) for v in o.truth["bbox"]], "cause": cause,
                     "read": near.text if near is not None else None} for o, cause, near, _ in misses],
         # readings not exactly right: of a true plate (its text) or of none (truth null)
-        "false": [{"file": item_of[o.image_id].image_file, "truth": o.truth["text"] if o.truth else None,
+        "wrong_readings": [{"file": item_of[o.image_id].image_file, "truth": o.truth["text"] if o.truth else None,
                    "read": o.reading.text, "shape": o.reading.shape, "score": round(o.reading.score, 4)}
                   for o in outcomes if o.reading is not None and not o.exact],
         "score_sweep": score_sweep(gt, readings),

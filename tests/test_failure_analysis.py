@@ -57,9 +57,9 @@ def test_misses_are_counted_by_cause_and_by_what_the_plate_looked_like(tmp_path:
     sweep = result["score_sweep"]  # a minimum score: no threshold first, then fewer readings kept
     assert sweep[0]["min_score"] == 0 and (sweep[0]["eir"], sweep[0]["plate_precision"]) == (
         result["eir"], result["plate_precision"])
-    assert sweep[0]["false_readings"] == len(result["false"]) >= result["false_readings"]
-    assert all(a["eir"] >= b["eir"] and a["false_readings"] >= b["false_readings"] for a, b in zip(sweep, sweep[1:]))
-    assert all(0 < row["score"] <= 1 for row in result["false"])
+    assert sweep[0]["wrong_readings"] == len(result["wrong_readings"]) >= result["false_readings"]
+    assert all(a["eir"] >= b["eir"] and a["wrong_readings"] >= b["wrong_readings"] for a, b in zip(sweep, sweep[1:]))
+    assert all(0 < row["score"] <= 1 for row in result["wrong_readings"])
     assert json.loads((tmp_path / "out" / "failures.json").read_text())["causes"] == result["causes"]
     gallery = cv2.imread(result["gallery"])
     assert gallery is not None and gallery.shape[1] == 4 * 320 and gallery.shape[0] >= 170
