@@ -87,15 +87,12 @@ def painted_board(image: np.ndarray, box: Box) -> tuple[np.ndarray, tuple[int, i
     tolerance = max(PAINT_TOLERANCE * spread, MIN_PAINT_DISTANCE)
     is_paint = (np.linalg.norm(lab - paint, axis=2) < tolerance).astype(np.uint8)
     box_in_region = (bx1, by1, bx2, by2)
-    k = max(3, round(CLOSING * min(bx2 - bx1, by2 - by1)) | 1)
-    is_paint = cv2.morphologyEx(is_paint, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    is_paint = _morphed(is_paint, cv2.MORPH_CLOSE, CLOSING, box_in_region)
     found = _board_of(is_paint, box_in_region)
     for opening in OPENINGS:
         if found is not None:
             break
-        k = max(3, round(opening * min(bx2 - bx1, by2 - by1)) | 1)
-        opened = cv2.morphologyEx(is_paint, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-        found = _board_of(opened, box_in_region)
+        found = _board_of(_morphed(is_paint, cv2.MORPH_OPEN, opening, box_in_region), box_in_region)
     if found is None:
         return None
     filled, (left, top) = found
@@ -105,6 +102,13 @@ def painted_board(image: np.ndarray, box: Box) -> tuple[np.ndarray, tuple[int, i
         in_photo = (max(1, min(round(bw / sx), width - x0)), max(1, min(round(bh / sy), height - y0)))
         filled = cv2.resize(filled * 255, in_photo, interpolation=cv2.INTER_LINEAR) > 127
     return filled.astype(bool), (x0, y0)
+
+
+def _morphed(mask: np.ndarray, operation: int, fraction: float, box: tuple[int, int, int, int]) -> np.ndarray:
+    """``mask`` closed or opened (``operation``) with a square ``fraction`` of the box's short
+    side (odd, 3 pixels at least)."""
+    k = max(3, round(fraction * min(box[2] - box[0], box[3] - box[1])) | 1)
+    return cv2.morphologyEx(mask, operation, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
 
 
 def _board_of(is_paint: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, tuple[int, int]] | None:
